@@ -1,0 +1,77 @@
+"""vxmlkit: outbound IVR call flows in Python, served as VoiceXML and tested without a phone.
+
+Write a flow::
+
+    from vxmlkit import Flow, step, say, menu, hangup
+
+    class Hello(Flow):
+        name = "hello"
+
+        @step(start=True)
+        def greet(self, call):
+            return [say("Hello from vxmlkit."), hangup()]
+
+and serve it: ``VxmlKit(app, flows=[Hello])`` mounts ``/vxml/hello/start`` on a Flask app.
+"""
+
+from .blueprints import Recording
+from .components import (
+    Money,
+    answering_machine,
+    ask,
+    audio,
+    boolean,
+    currency,
+    date,
+    digits,
+    goto,
+    hangup,
+    menu,
+    number,
+    pause,
+    phone,
+    properties,
+    record,
+    say,
+    spell,
+    srgs,
+    template,
+    time,
+    transfer,
+)
+from .extension import VxmlKit
+from .flow import Call, Flow, Params, ParameterError, step
+
+__all__ = [
+    "Call",
+    "Flow",
+    "Money",
+    "ParameterError",
+    "Params",
+    "Recording",
+    "VxmlKit",
+    "answering_machine",
+    "ask",
+    "audio",
+    "boolean",
+    "currency",
+    "date",
+    "digits",
+    "goto",
+    "hangup",
+    "menu",
+    "number",
+    "pause",
+    "phone",
+    "properties",
+    "record",
+    "say",
+    "spell",
+    "srgs",
+    "step",
+    "template",
+    "time",
+    "transfer",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,214 @@
+"""The routes Plum talks to: a flow's start_url and the continuation of each step.
+
+Whatever happens, a voice browser gets VoiceXML: an unknown flow, a tampered or expired link,
+oversized input or a step that raises each answer with a short goodbye document (and the
+cause in the log), never an HTML error page.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from .documents import ComponentError, as_components, plan_document
+from .flow import Call, Flow, ParameterError, parse_call_parameters
+from .store import CallSession
+from .templating import DocumentError
+from .tokens import ExpiredToken, InvalidToken, StepToken
+
+if TYPE_CHECKING:
+    from .extension import VxmlKit
+
+__all__ = ["make_blueprint", "Recording", "VOICEXML_MIMETYPE"]
+
+log = logging.getLogger("vxmlkit")
+
+VOICEXML_MIMETYPE = "application/voicexml+xml; charset=utf-8"
+
+#: The fields of Plum's start_url request.
+START_FIELDS = ("phone_number", "message_reference", "call_parameters", "call_id")
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A recording posted by ``<record>``: what a step receives for a :func:`~vxmlkit.record` input."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+class _Refused(Exception):
+    """The request cannot be served: answer ``status`` with the goodbye document."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.reason, self.message = status, reason, message
+
+
+def voicexml(text: str, status: int = 200) -> Response:
+    response = Response(text, status=status, content_type=VOICEXML_MIMETYPE)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def make_blueprint(kit: VxmlKit) -> Blueprint:
+    """The blueprint serving ``kit``'s flows."""
+    bp = Blueprint("vxmlkit", __name__)
+
+    def error_document(status: int, reason: str) -> Response:
+        rendered = kit.renderer.render("vxml/error.vxml", {"reason": reason}, version="2.0")
+        return voicexml(rendered.text, status)
+
+    def refuse(exc: _Refused) -> Response:
+        log.warning("vxmlkit refused %s %s: %s", request.method, request.path, exc.message)
+        return error_document(exc.status, exc.reason)
+
+    def field(name: str) -> str:
+        value = request.values.get(name, "")
+        if len(value) > kit.max_input_length:
+            raise _Refused(413, "bad_request", f"field {name!r} is {len(value)} characters long (limit {kit.max_input_length})")
+        return value
+
+    def step_url_for(flow: type[Flow], session: CallSession):  # type: ignore[no-untyped-def]
+        def step_url(step: str) -> str:
+            if step not in flow.steps:
+                raise ComponentError(f"flow {flow.name!r} has no step {step!r}")
+            token = kit.signer.sign(StepToken(flow.name, session.id, step))
+            return url_for("vxmlkit.continue_call", flow=flow.name, step=step, t=token)
+
+        return step_url
+
+    def run(flow_cls: type[Flow], session: CallSession, step: str, inputs: Mapping[str, Any]) -> str:
+        """Run one step and render its document; the session records the outcome."""
+        flow = flow_cls()
+        try:
+            params = flow_cls.Params.parse(parse_call_parameters(session.call_parameters))
+        except ParameterError as exc:
+            session.status, session.error = "refused", str(exc)
+            log.warning("vxmlkit flow %r session %s: %s", flow_cls.name, session.id, exc)
+            raise _Refused(400, "bad_request", str(exc)) from exc
+        call = Call(
+            flow=flow_cls.name,
+            session_id=session.id,
+            phone_number=session.phone_number,
+            message_reference=session.message_reference,
+            call_id=session.call_id,
+            call_parameters=session.call_parameters,
+            params=params,
+            state=session.state,
+        )
+        where = f"step {flow_cls.name}.{step}"
+        result = flow.run_step(call, step, inputs)
+        components = as_components(result, where)
+        plan = plan_document(components, step_url_for(flow_cls, session), where=where)
+        if plan.template is not None:
+            context = {"step_url": step_url_for(flow_cls, session), "call": call, **plan.template.context}
+            template = plan.template.name
+        else:
+            context = plan.context()
+            template = "vxml/document.vxml"
+        rendered = kit.renderer.render(template, context, version=flow_cls.version, flow=flow_cls.name, step=step)
+        session.last_step = step
+        return rendered.text
+
+    def serve(flow_cls: type[Flow], session: CallSession, step: str, inputs: Mapping[str, Any], *, new: bool) -> Response:
+        try:
+            text = run(flow_cls, session, step, inputs)
+        except _Refused:
+            raise
+        except DocumentError as exc:
+            if kit.strict:
+                raise
+            session.status, session.error = "error", str(exc)
+            log.error("vxmlkit %s", exc)
+            text = None
+        except Exception:
+            session.status, session.error = "error", traceback.format_exc()
+            log.exception("vxmlkit flow %r step %r failed (session %s)", flow_cls.name, step, session.id)
+            text = None
+        try:
+            if new:
+                kit.sessions.insert(session)
+            else:
+                kit.sessions.save(session)
+        except TypeError as exc:  # call.state holds something JSON cannot carry
+            log.error("vxmlkit flow %r step %r: call.state is not JSON-serialisable: %s", flow_cls.name, step, exc)
+            session.state, session.status, session.error = {}, "error", f"call.state is not JSON-serialisable: {exc}"
+            if new:
+                kit.sessions.insert(session)
+            else:
+                kit.sessions.save(session)
+            text = None
+        return voicexml(text) if text is not None else error_document(200, "error")
+
+    @bp.route("/<flow>/start", methods=["GET", "POST"])
+    def start(flow: str) -> Response:
+        flow_cls = kit.flow(flow)
+        if flow_cls is None:
+            raise _Refused(404, "not_found", f"no flow named {flow[:80]!r}")
+        if request.method == "GET" and not any(name in request.values for name in START_FIELDS):
+            # Plum checks the URL answers before it dials.
+            return voicexml(kit.renderer.render("vxml/ready.vxml", {}, version="2.0").text)
+        values = {name: field(name) for name in START_FIELDS}
+        session = kit.sessions.new(flow=flow_cls.name, **values)
+        return serve(flow_cls, session, flow_cls.start_step, {}, new=True)
+
+    @bp.route("/<flow>/step/<step>", methods=["GET", "POST"])
+    def continue_call(flow: str, step: str) -> Response:
+        try:
+            token = kit.signer.verify(request.args.get("t", ""))
+        except ExpiredToken as exc:
+            raise _Refused(403, "forbidden", f"expired link to {flow[:80]!r}/{step[:80]!r}") from exc
+        except InvalidToken as exc:
+            raise _Refused(403, "forbidden", f"invalid link to {flow[:80]!r}/{step[:80]!r}: {exc}") from exc
+        if token.flow != flow or token.step != step:
+            raise _Refused(403, "forbidden", f"link token names {token.flow}/{token.step}, not {flow[:80]}/{step[:80]}")
+        flow_cls = kit.flow(flow)
+        if flow_cls is None or step not in flow_cls.steps:
+            raise _Refused(404, "not_found", f"flow {flow!r} has no step {step!r}")
+        session = kit.sessions.get(token.session_id)
+        if session is None:
+            raise _Refused(403, "forbidden", f"no call session {token.session_id!r}")
+        inputs: dict[str, Any] = {}
+        for name in request.form:
+            if name != "t":
+                inputs[name] = field(name)
+        for name, upload in request.files.items():
+            data = upload.read(kit.max_recording_bytes + 1)
+            if len(data) > kit.max_recording_bytes:
+                raise _Refused(413, "bad_request", f"recording {name!r} is larger than {kit.max_recording_bytes} bytes")
+            inputs[name] = Recording(upload.filename or name, upload.mimetype or "application/octet-stream", data)
+        return serve(flow_cls, session, step, inputs, new=False)
+
+    @bp.route("/<path:anything>", methods=["GET", "POST"])
+    def unknown(anything: str) -> Response:
+        raise _Refused(404, "not_found", f"no vxmlkit route {anything[:80]!r}")
+
+    @bp.errorhandler(_Refused)
+    def handle_refused(exc: _Refused) -> Response:
+        return refuse(exc)
+
+    @bp.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        log.warning("vxmlkit %s %s: HTTP %s", request.method, request.path, status)
+        return error_document(status, "bad_request" if status < 500 else "error")
+
+    @bp.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> Response:
+        if isinstance(exc, DocumentError) and kit.strict:
+            raise exc
+        log.exception("vxmlkit %s %s failed", request.method, request.path)
+        return error_document(200, "error")
+
+    return bp

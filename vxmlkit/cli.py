@@ -1,0 +1,130 @@
+"""The ``vxmlkit`` command: serve flows, list them, render and validate documents, run calls.
+
+Every command that needs the app takes ``--app module:factory`` (default: the example flows,
+see :func:`vxmlkit.app.create_app`).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .app import load_app
+
+__all__ = ["main", "cli"]
+
+APP_OPTION = click.option(
+    "--app", "app_spec", metavar="MODULE:FACTORY", envvar="VXMLKIT_APP", default=None,
+    help="The Flask app to use, as module:factory or module:app (default: the example flows).",
+)
+
+
+def _load(app_spec: str | None) -> Any:
+    try:
+        return load_app(app_spec)
+    except LookupError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vxmlkit")
+def cli() -> None:
+    """Write, serve and test outbound IVR call flows."""
+
+
+@cli.command()
+@APP_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+def serve(app_spec: str | None, host: str, port: int) -> None:
+    """Serve the flows over HTTP (development server; use gunicorn in production)."""
+    from .extension import get_kit
+
+    app = _load(app_spec)
+    kit = get_kit(app)
+    for name in sorted(kit.flows):
+        click.echo(f"  {name}: http://{host}:{port}{kit.start_path(name)}")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@cli.command()
+@APP_OPTION
+def flows(app_spec: str | None) -> None:
+    """List the flows with their start URL paths."""
+    from .extension import get_kit
+
+    kit = get_kit(_load(app_spec))
+    for name in sorted(kit.flows):
+        doc = (kit.flows[name].__doc__ or "").strip().splitlines()
+        click.echo(f"{name}\t{kit.start_path(name)}\t{doc[0] if doc else ''}")
+
+
+def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint=what)
+        out[key] = val
+    return out
+
+
+@cli.command()
+@APP_OPTION
+@click.argument("flow")
+@click.option("--step", "step_name", default=None, help="The step to render (default: the start step).")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="A call parameter (repeatable).")
+@click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE", help="An input the step receives (repeatable).")
+@click.option("--phone", default="+15555550100", show_default=True, help="The called number.")
+def render(app_spec: str | None, flow: str, step_name: str | None, params: tuple[str, ...],
+           inputs: tuple[str, ...], phone: str) -> None:
+    """Print the document a flow's step answers with."""
+    from urllib.parse import urlencode
+
+    from .extension import get_kit
+    from .tokens import StepToken
+
+    app = _load(app_spec)
+    kit = get_kit(app)
+    flow_cls = kit.flow(flow)
+    if flow_cls is None:
+        raise click.UsageError(f"no flow {flow!r}; known: {', '.join(sorted(kit.flows)) or 'none'}")
+    if step_name is not None and step_name not in flow_cls.steps:
+        raise click.UsageError(f"flow {flow!r} has no step {step_name!r}; steps: {', '.join(sorted(flow_cls.steps))}")
+    client = app.test_client()
+    form = {"phone_number": phone, "message_reference": "render", "call_id": "render",
+            "call_parameters": urlencode(_pairs(params, "--param"))}
+    response = client.post(kit.start_path(flow), data=form)
+    if step_name is not None and step_name != flow_cls.start_step and response.status_code == 200:
+        session = kit.sessions.recent(flow=flow, limit=1)[0]
+        token = kit.signer.sign(StepToken(flow, session.id, step_name))
+        path = kit.start_path(flow).rsplit("/", 1)[0] + f"/step/{step_name}"
+        response = client.post(path, query_string={"t": token}, data=_pairs(inputs, "--input"))
+    click.echo(response.get_data(as_text=True), nl=False)
+    if response.status_code != 200:
+        click.echo(f"(HTTP {response.status_code})", err=True)
+        sys.exit(1)
+
+
+def _register_optional() -> None:
+    """Commands that live beside the parts they drive."""
+    from .validation import validate_command
+
+    cli.add_command(validate_command, "validate")
+    try:
+        from .browser.cli import conformance_command, run_command
+    except ImportError:  # pragma: no cover - the interpreter is part of the package
+        pass
+    else:
+        cli.add_command(run_command, "run")
+        cli.add_command(conformance_command, "conformance")
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Entry point of the ``vxmlkit`` console script."""
+    cli(prog_name="vxmlkit")

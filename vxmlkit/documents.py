@@ -1,0 +1,224 @@
+"""From the components a step returns to the plan one VoiceXML document is rendered from.
+
+The plan is plain data (dicts and lists) that the Jinja templates under ``templates/vxml/``
+turn into markup; every decision (what goes in the form, which dialog a menu becomes, which
+URL a branch goes to) is made here, so the templates stay simple to override.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from .components import (
+    AnsweringMachine,
+    Ask,
+    Audio,
+    Component,
+    Goto,
+    Hangup,
+    Menu,
+    Pause,
+    Properties,
+    Record,
+    Retry,
+    Say,
+    SayAs,
+    Template,
+    Transfer,
+)
+
+__all__ = ["DocumentPlan", "plan_document", "StepUrl", "ComponentError"]
+
+#: Gives the signed URL of a step of the current call.
+StepUrl = Callable[[str], str]
+
+
+class ComponentError(TypeError):
+    """A step returned something that cannot become a document."""
+
+
+@dataclass
+class DocumentPlan:
+    """Everything the document template needs."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    menu: dict[str, Any] | None = None
+    properties: list[tuple[str, str]] = field(default_factory=list)
+    counters: list[str] = field(default_factory=list)
+    template: Template | None = None
+    extra: list[dict[str, Any]] = field(default_factory=list)
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "menu": self.menu,
+            "properties": self.properties,
+            "counters": self.counters,
+            "extra_dialogs": self.extra,
+        }
+
+
+def prompt_view(parts: Sequence[Any]) -> list[dict[str, Any]]:
+    """Prompt parts as plain dicts for the ``prompt`` macro."""
+    out: list[dict[str, Any]] = []
+    for part in parts:
+        if isinstance(part, str):
+            if out and out[-1]["kind"] == "text":
+                # Adjacent text parts read as one sentence: "due on", "." -> "due on."
+                joined = out[-1]["text"].rstrip() + ("" if part[:1] in ".,;:!?" else " ") + part.lstrip()
+                out[-1] = {"kind": "text", "text": joined}
+                continue
+            out.append({"kind": "text", "text": part})
+        elif isinstance(part, SayAs):
+            out.append({"kind": "say_as", "text": part.text, "interpret_as": part.interpret_as, "format": part.format})
+        elif isinstance(part, Audio):
+            out.append({"kind": "audio", "src": part.src, "fallback": part.fallback})
+        elif isinstance(part, Pause):
+            out.append({"kind": "break", "time": part.time})
+        else:  # pragma: no cover - components.py only builds the four kinds
+            raise ComponentError(f"unknown prompt part {part!r}")
+    return out
+
+
+def _retry_view(name: str, retry: Retry, step_url: StepUrl, counters: list[str]) -> dict[str, Any]:
+    counter = f"vxmlkit_tries_{name}"
+    counters.append(counter)
+    return {
+        "counter": counter,
+        "tries": retry.tries,
+        "noinput": [prompt_view(p) for p in retry.noinput],
+        "nomatch": [prompt_view(p) for p in retry.nomatch],
+        "failure_url": step_url(retry.on_failure) if retry.on_failure else None,
+    }
+
+
+def as_components(result: Any, where: str) -> list[Component]:
+    """Normalise what a step returned (a component or a list of them)."""
+    if isinstance(result, Component):
+        return [result]
+    if isinstance(result, (list, tuple)):
+        items = list(result)
+        for item in items:
+            if not isinstance(item, Component):
+                raise ComponentError(
+                    f"{where} returned {item!r} in its list: a step returns components such as say(), ask(), menu()"
+                )
+        if not items:
+            raise ComponentError(f"{where} returned an empty list: return hangup() to end the call")
+        return items
+    raise ComponentError(f"{where} returned {result!r}: a step returns a component or a list of components")
+
+
+def plan_document(components: Sequence[Component], step_url: StepUrl, *, where: str) -> DocumentPlan:
+    """Lay out ``components`` as one document: form items in order, then at most one menu."""
+    plan = DocumentPlan()
+    fields: list[str] = []
+    ended_by: Component | None = None
+    for component in components:
+        if ended_by is not None:
+            raise ComponentError(
+                f"{where}: nothing can follow {type(ended_by).__name__.lower()}() in one document "
+                f"(found {type(component).__name__.lower()}() after it)"
+            )
+        if isinstance(component, Template):
+            if len(components) != 1:
+                raise ComponentError(f"{where}: template() is a whole document and must be returned alone")
+            plan.template = component
+            return plan
+        if isinstance(component, Say):
+            plan.items.append({"template": "vxml/say.vxml", "prompt": prompt_view(component.parts),
+                               "bargein": component.bargein})
+        elif isinstance(component, Ask):
+            fields.append(component.name)
+            if component.name in fields[:-1]:
+                raise ComponentError(f"{where}: two inputs are named {component.name!r}")
+            grammar = component.grammar
+            srgs_xml = None
+            if grammar.srgs_xml is not None:
+                root = etree.fromstring(grammar.srgs_xml.encode())
+                root.set("mode", grammar.srgs_mode)
+                srgs_xml = etree.tostring(root, encoding="unicode")
+            plan.items.append({
+                "template": "vxml/ask.vxml",
+                "name": component.name,
+                "type": grammar.type_attribute(),
+                "grammar_src": grammar.srgs_src,
+                "grammar_mode": grammar.srgs_mode,
+                "grammar_xml": srgs_xml,
+                "prompt": prompt_view(component.prompt),
+                "private": component.private,
+                "inputmodes": " ".join(component.modes) if set(component.modes) != {"dtmf", "voice"} else None,
+                "timeout": component.timeout,
+                "interdigittimeout": component.interdigittimeout,
+                "termchar": component.termchar,
+                "retry": _retry_view(component.name, component.retry, step_url, plan.counters),
+                "then_url": step_url(component.then) if component.then else None,
+                "namelist": " ".join(fields),
+            })
+        elif isinstance(component, Menu):
+            plan.menu = {
+                "id": "menu",
+                "prompt": prompt_view(component.prompt),
+                "choices": [
+                    {"url": step_url(choice.step), "dtmf": choice.dtmf, "phrase": choice.phrase}
+                    for choice in component.choices
+                ],
+                "retry": _retry_view("menu", component.retry, step_url, plan.counters),
+            }
+        elif isinstance(component, Record):
+            plan.items.append({
+                "template": "vxml/record.vxml",
+                "name": component.name,
+                "prompt": prompt_view(component.prompt),
+                "then_url": step_url(component.then),
+                "maxtime": component.max_time,
+                "finalsilence": component.final_silence,
+                "beep": component.beep,
+                "dtmfterm": component.dtmf_term,
+                "retry": _retry_view(component.name, component.retry, step_url, plan.counters),
+            })
+        elif isinstance(component, Transfer):
+            then_url = step_url(component.then) if component.then else None
+            plan.items.append({
+                "template": "vxml/transfer.vxml",
+                "name": "transfer",
+                "dest": component.destination,
+                "prompt": prompt_view(component.prompt),
+                "bridge": component.bridge,
+                "connecttimeout": component.connect_timeout,
+                "maxtime": component.max_time,
+                "then_url": then_url,
+                "busy_url": step_url(component.on_busy) if component.on_busy else then_url,
+                "noanswer_url": step_url(component.on_noanswer) if component.on_noanswer else then_url,
+                "failure_url": step_url(component.on_network_failure) if component.on_network_failure else then_url,
+            })
+        elif isinstance(component, Goto):
+            plan.items.append({"template": "vxml/goto.vxml", "url": step_url(component.step)})
+        elif isinstance(component, Hangup):
+            plan.items.append({"template": "vxml/hangup.vxml"})
+        elif isinstance(component, Properties):
+            plan.properties.extend(component.values)
+        elif isinstance(component, AnsweringMachine):
+            plan.items.append({
+                "template": "vxml/answering_machine.vxml",
+                "prompt": prompt_view(component.prompt),
+                "voice_url": step_url(component.voice),
+                "machine_url": step_url(component.machine),
+            })
+        else:
+            render = getattr(component, "plan_item", None)
+            if render is None:
+                raise ComponentError(f"{where}: cannot render {component!r}")
+            plan.items.append(render(step_url))
+        if component.terminal:
+            ended_by = component
+    if fields and not any(item.get("then_url") for item in plan.items if item["template"] == "vxml/ask.vxml"):
+        raise ComponentError(f"{where}: the last ask() of a document needs then= (the step that gets the answers)")
+    if ended_by is None:
+        # A document that runs out of components ends the call, explicitly.
+        plan.items.append({"template": "vxml/hangup.vxml"})
+    return plan

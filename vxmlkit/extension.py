@@ -1,0 +1,137 @@
+"""The Flask extension: ``VxmlKit(app, flows=[...])`` or ``kit.init_app(app)``.
+
+Configuration (Flask config keys, each may also come from the environment):
+
+``VXMLKIT_URL_PREFIX``
+    Where the routes live (default ``/vxml``): ``<prefix>/<flow>/start`` is a flow's start_url.
+``VXMLKIT_DATABASE_URL``
+    The store (default: a SQLite file ``vxmlkit.sqlite3`` in the app's instance folder).
+``VXMLKIT_SECRET_KEY``
+    Signs the URLs written into documents (default: the app's ``SECRET_KEY``; one is required).
+``VXMLKIT_TOKEN_MAX_AGE``
+    Seconds a signed URL stays valid (default 7200).
+``VXMLKIT_VOICEXML_VERSION``
+    ``"2.0"`` or ``"2.1"`` to pin the version of every document (default: 2.0, or 2.1 when a
+    document uses a 2.1 element).
+``VXMLKIT_LANG``
+    The documents' ``xml:lang`` (default ``en-US``).
+``VXMLKIT_MAX_INPUT_LENGTH``
+    The longest value accepted in a posted field (default 4096 characters).
+``VXMLKIT_MAX_RECORDING_BYTES``
+    The largest recording accepted (default 10 MiB).
+``VXMLKIT_STRICT_DOCUMENTS``
+    True: an invalid rendered document raises :class:`~vxmlkit.templating.DocumentError`;
+    False: it is logged and the caller hears the error document. Default: True when the app
+    is in debug or testing mode, else False.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .flow import Flow
+from .store import SessionStore, Store
+from .templating import Renderer
+from .tokens import TokenSigner
+
+__all__ = ["VxmlKit", "get_kit"]
+
+log = logging.getLogger("vxmlkit")
+
+_DEFAULTS: dict[str, Any] = {
+    "VXMLKIT_URL_PREFIX": "/vxml",
+    "VXMLKIT_DATABASE_URL": None,
+    "VXMLKIT_SECRET_KEY": None,
+    "VXMLKIT_TOKEN_MAX_AGE": 7200,
+    "VXMLKIT_VOICEXML_VERSION": None,
+    "VXMLKIT_LANG": "en-US",
+    "VXMLKIT_MAX_INPUT_LENGTH": 4096,
+    "VXMLKIT_MAX_RECORDING_BYTES": 10 * 1024 * 1024,
+    "VXMLKIT_STRICT_DOCUMENTS": None,
+}
+
+
+class VxmlKit:
+    """Serves flow classes as VoiceXML from a Flask app."""
+
+    def __init__(self, app: Flask | None = None, *, flows: Iterable[type[Flow]] = ()) -> None:
+        self.flows: dict[str, type[Flow]] = {}
+        for flow in flows:
+            self.register(flow)
+        self.app: Flask | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def register(self, flow: type[Flow]) -> type[Flow]:
+        """Serve ``flow`` (usable as a class decorator)."""
+        if not (isinstance(flow, type) and issubclass(flow, Flow)):
+            raise TypeError(f"{flow!r} is not a Flow subclass")
+        existing = self.flows.get(flow.name)
+        if existing is not None and existing is not flow:
+            raise ValueError(f"two flows are named {flow.name!r}: {existing.__qualname__} and {flow.__qualname__}")
+        self.flows[flow.name] = flow
+        return flow
+
+    def init_app(self, app: Flask) -> None:
+        """Read the config, open the store and mount the routes on ``app``."""
+        for key, default in _DEFAULTS.items():
+            if key not in app.config:
+                env = os.environ.get(key)
+                app.config[key] = env if env is not None else default
+        config = app.config
+        if config["VXMLKIT_DATABASE_URL"] is None:
+            config["VXMLKIT_DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "vxmlkit.sqlite3")
+        secret = config["VXMLKIT_SECRET_KEY"] or app.config.get("SECRET_KEY")
+        if not secret:
+            raise RuntimeError(
+                "vxmlkit needs a secret key to sign the URLs it writes into documents: "
+                "set VXMLKIT_SECRET_KEY (or the app's SECRET_KEY)"
+            )
+        if config["VXMLKIT_STRICT_DOCUMENTS"] is None:
+            config["VXMLKIT_STRICT_DOCUMENTS"] = bool(app.debug or app.testing)
+        self.signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]))
+        self.store = Store(str(config["VXMLKIT_DATABASE_URL"]))
+        self.sessions = SessionStore(self.store)
+        folders = [Path(app.root_path) / app.template_folder] if app.template_folder else []
+        self.renderer = Renderer(
+            extra_template_folders=[f for f in folders if f.is_dir()],
+            lang=str(config["VXMLKIT_LANG"]),
+            version=config["VXMLKIT_VOICEXML_VERSION"] or None,
+        )
+        self.max_input_length = int(config["VXMLKIT_MAX_INPUT_LENGTH"])
+        self.max_recording_bytes = int(config["VXMLKIT_MAX_RECORDING_BYTES"])
+        from .blueprints import make_blueprint
+
+        app.register_blueprint(make_blueprint(self), url_prefix=config["VXMLKIT_URL_PREFIX"])
+        app.extensions["vxmlkit"] = self
+        self.app = app
+
+    @property
+    def strict(self) -> bool:
+        """Whether an invalid document raises (debug/testing) instead of apologising to the caller."""
+        assert self.app is not None
+        return bool(self.app.config["VXMLKIT_STRICT_DOCUMENTS"])
+
+    def flow(self, name: str) -> type[Flow] | None:
+        """The flow class named ``name``, or None."""
+        return self.flows.get(name)
+
+    def start_path(self, flow: str) -> str:
+        """The path of a flow's start_url, such as ``/vxml/payment-reminder/start``."""
+        assert self.app is not None
+        prefix = str(self.app.config["VXMLKIT_URL_PREFIX"]).rstrip("/")
+        return f"{prefix}/{flow}/start"
+
+
+def get_kit(app: Flask) -> VxmlKit:
+    """The :class:`VxmlKit` mounted on ``app``."""
+    kit = app.extensions.get("vxmlkit")
+    if kit is None:
+        raise RuntimeError("vxmlkit is not set up on this app: call VxmlKit(app, flows=[...])")
+    return kit

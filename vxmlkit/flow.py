@@ -1,0 +1,293 @@
+"""Flow classes: an outbound call script written as Python methods.
+
+A flow is a subclass of :class:`Flow` with a ``name`` and methods decorated with :func:`step`,
+one of them ``@step(start=True)``. A step receives the :class:`Call` and the caller's input as
+keyword arguments, and returns the components of the next VoiceXML document.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import inspect
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar, TypeVar, get_type_hints, overload
+from urllib.parse import parse_qsl
+
+__all__ = ["Flow", "step", "Call", "Params", "ParameterError", "FlowDefinitionError", "parse_call_parameters"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_FLOW_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class FlowDefinitionError(TypeError):
+    """A flow class is written wrongly (no start step, a bad name ...): raised when it is defined."""
+
+
+class ParameterError(ValueError):
+    """A call parameter the flow declares is missing or cannot be read as its type."""
+
+    def __init__(self, parameter: str, reason: str) -> None:
+        super().__init__(f"call parameter {parameter!r}: {reason}")
+        self.parameter = parameter
+        self.reason = reason
+
+
+@overload
+def step(func: F) -> F: ...
+@overload
+def step(*, start: bool = False) -> Callable[[F], F]: ...
+def step(func: F | None = None, *, start: bool = False) -> F | Callable[[F], F]:
+    """Mark a method as a step of its flow; ``@step(start=True)`` marks the one the call begins with."""
+
+    def mark(f: F) -> F:
+        if not callable(f):
+            raise FlowDefinitionError(f"@step decorates methods, not {f!r}")
+        f._vxmlkit_step = True  # type: ignore[attr-defined]
+        f._vxmlkit_start = start  # type: ignore[attr-defined]
+        return f
+
+    return mark(func) if func is not None else mark
+
+
+def parse_call_parameters(raw: str) -> dict[str, Any]:
+    """Read Plum's ``call_parameters``: a JSON object, or ``k=v&k2=v2`` form encoding.
+
+    Raises :class:`ParameterError` (for ``call_parameters``) when it is neither.
+    """
+    text = raw.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise ParameterError("call_parameters", f"not a valid JSON object ({exc})") from exc
+        if not isinstance(value, dict):
+            raise ParameterError("call_parameters", "JSON must be an object")
+        return value
+    try:
+        return dict(parse_qsl(text, keep_blank_values=True, strict_parsing=True))
+    except ValueError as exc:
+        raise ParameterError("call_parameters", f"not k=v&k2=v2 form encoding ({exc})") from exc
+
+
+def _convert(name: str, value: Any, kind: Any) -> Any:
+    """Convert one raw parameter to its declared type, or raise ParameterError."""
+    if kind is Any or kind is object:
+        return value
+    text = value if isinstance(value, str) else json.dumps(value) if not isinstance(value, (int, float)) else str(value)
+    try:
+        if kind is str:
+            return text
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            lowered = text.strip().lower()
+            if lowered in ("1", "true", "yes", "y", "on"):
+                return True
+            if lowered in ("0", "false", "no", "n", "off"):
+                return False
+            raise ValueError("expected true/false")
+        if kind is int:
+            if isinstance(value, bool):
+                raise ValueError("expected a whole number")
+            return int(text.strip())
+        if kind is float:
+            return float(text.strip())
+        if kind is Decimal:
+            result = Decimal(text.strip())
+            if not result.is_finite():
+                raise ValueError("expected a finite number")
+            return result
+        if kind is _dt.datetime:
+            return _dt.datetime.fromisoformat(text.strip())
+        if kind is _dt.date:
+            return _dt.date.fromisoformat(text.strip())
+    except (ValueError, InvalidOperation) as exc:
+        raise ParameterError(name, f"{text[:40]!r} is not a valid {kind.__name__}") from exc
+    raise FlowDefinitionError(f"parameter {name!r}: unsupported type {kind!r} (use str, int, float, Decimal, bool, date, datetime)")
+
+
+_SUPPORTED_TYPES = (str, int, float, Decimal, bool, _dt.date, _dt.datetime)
+
+
+class Params:
+    """Typed call parameters. Subclass it inside a flow to declare them::
+
+        class Params(Params):
+            amount: Decimal
+            account: str
+            due: date | None = None
+
+    Each annotated name is required unless it has a default. Values are read from
+    ``call_parameters`` and converted; ``call.params.amount`` and ``call.params["amount"]`` both work.
+    """
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.__dict__["_values"] = dict(values)
+
+    @classmethod
+    def declared(cls) -> dict[str, tuple[Any, bool, Any]]:
+        """name -> (type, required, default) for every declared parameter."""
+        out: dict[str, tuple[Any, bool, Any]] = {}
+        hints = get_type_hints(cls) if cls is not Params else {}
+        for name, hint in hints.items():
+            if name.startswith("_"):
+                continue
+            kind, optional = hint, False
+            args = getattr(hint, "__args__", None)
+            if args and type(None) in args:
+                rest = [a for a in args if a is not type(None)]
+                if len(rest) == 1:
+                    kind, optional = rest[0], True
+            if kind not in _SUPPORTED_TYPES and kind is not Any:
+                raise FlowDefinitionError(
+                    f"{cls.__qualname__}.{name}: unsupported type {hint!r} (use str, int, float, Decimal, bool, date, datetime)"
+                )
+            has_default = name in cls.__dict__
+            default = cls.__dict__.get(name)
+            out[name] = (kind, not (has_default or optional), default)
+        return out
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Params:
+        """Check and convert ``raw`` parameters; raises ParameterError naming the first bad one."""
+        declared = cls.declared()
+        values: dict[str, Any] = dict(raw)
+        for name, (kind, required, default) in declared.items():
+            if name not in raw or raw[name] in ("", None):
+                if required:
+                    raise ParameterError(name, "is required and missing")
+                values[name] = default
+                continue
+            values[name] = _convert(name, raw[name], kind)
+        return cls(values)
+
+    def __getattribute__(self, name: str) -> Any:
+        # Parameter values win over the class attributes that hold their defaults.
+        if not name.startswith("_"):
+            values = object.__getattribute__(self, "_values")
+            if name in values:
+                return values[name]
+        return object.__getattribute__(self, name)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"no call parameter {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("call parameters are read-only; keep changing values in call.state")
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise KeyError(f"no call parameter {name!r}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The parameter ``name``, or ``default``."""
+        return self._values.get(name, default)
+
+    def as_dict(self) -> dict[str, Any]:
+        """All parameters, converted where declared."""
+        return dict(self._values)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({sorted(self._values)})"
+
+
+@dataclass
+class Call:
+    """What a step knows about the call it serves."""
+
+    flow: str
+    session_id: str
+    phone_number: str
+    message_reference: str
+    call_id: str
+    call_parameters: str
+    params: Params
+    #: Kept between steps (JSON-serialisable values).
+    state: dict[str, Any] = field(default_factory=dict)
+    #: The step being run.
+    step: str = ""
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """A step of a flow: its name and the input names its method accepts."""
+
+    name: str
+    start: bool
+    inputs: frozenset[str]
+    accepts_any: bool
+
+
+class Flow:
+    """Base class of a call flow.
+
+    Subclasses set ``name`` (lowercase letters, digits and dashes: it is part of the start URL)
+    and define steps with :func:`step`. ``version`` pins the VoiceXML version of the flow's
+    documents (default: 2.0, or 2.1 when a document uses a 2.1 element).
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str | None] = None
+    Params: ClassVar[type[Params]] = Params
+    steps: ClassVar[dict[str, StepInfo]]
+    start_step: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if not isinstance(name, str) or not _FLOW_NAME.match(name):
+            raise FlowDefinitionError(
+                f"{cls.__qualname__}.name must be lowercase letters, digits and dashes (such as 'payment-reminder'), got {name!r}"
+            )
+        if cls.version not in (None, "2.0", "2.1"):
+            raise FlowDefinitionError(f"{cls.__qualname__}.version must be '2.0' or '2.1', not {cls.version!r}")
+        steps: dict[str, StepInfo] = {}
+        for attr in dir(cls):
+            member = inspect.getattr_static(cls, attr, None)
+            if callable(member) and getattr(member, "_vxmlkit_step", False):
+                signature = inspect.signature(member)
+                parameters = list(signature.parameters.values())[2:]  # self, call
+                if len(signature.parameters) < 2:
+                    raise FlowDefinitionError(f"step {cls.__qualname__}.{attr} must take (self, call, ...)")
+                steps[attr] = StepInfo(
+                    name=attr,
+                    start=bool(member._vxmlkit_start),
+                    inputs=frozenset(p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)),
+                    accepts_any=any(p.kind is p.VAR_KEYWORD for p in parameters),
+                )
+        starts = [s.name for s in steps.values() if s.start]
+        if len(starts) != 1:
+            raise FlowDefinitionError(
+                f"flow {name!r} must have exactly one @step(start=True), found {len(starts)}: {starts}"
+            )
+        cls.Params.declared()  # fail at definition on an unsupported parameter type
+        cls.steps = steps
+        cls.start_step = starts[0]
+        cls._check_definition()
+
+    @classmethod
+    def _check_definition(cls) -> None:
+        """A hook for components that validate a flow when it is defined (see vxmlkit.sms)."""
+
+    def on_result(self, result: Any) -> None:
+        """Called once when Plum reports how the call ended (its result_url POST)."""
+
+    def run_step(self, call: Call, step_name: str, inputs: Mapping[str, Any]) -> Any:
+        """Run the step ``step_name`` with the inputs it accepts."""
+        info = self.steps[step_name]
+        method = getattr(self, step_name)
+        kwargs = {k: v for k, v in inputs.items() if info.accepts_any or k in info.inputs}
+        call.step = step_name
+        return method(call, **kwargs)
