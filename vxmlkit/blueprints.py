@@ -204,6 +204,18 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         log.warning("vxmlkit %s %s: HTTP %s", request.method, request.path, status)
         return error_document(status, "bad_request" if status < 500 else "error")
 
+    @bp.app_errorhandler(405)
+    def handle_routing(exc: HTTPException) -> Response | HTTPException:
+        # Routing fails before the blueprint is chosen: answer VoiceXML under our prefix only.
+        prefix = (bp_prefix() or "/").rstrip("/") + "/"
+        if not request.path.startswith(prefix):
+            return exc
+        return handle_http(exc)
+
+    def bp_prefix() -> str:
+        assert kit.app is not None
+        return str(kit.app.config["VXMLKIT_URL_PREFIX"])
+
     @bp.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
         if isinstance(exc, DocumentError) and kit.strict:

@@ -96,6 +96,34 @@ def _retry_view(name: str, retry: Retry, step_url: StepUrl, counters: list[str])
     }
 
 
+_VXML_NS = "http://www.w3.org/2001/vxml"
+_SRGS_NS = "http://www.w3.org/2001/06/grammar"
+
+
+def _in_vxml_namespace(element: etree._Element) -> etree._Element:
+    """A copy of an SRGS grammar with its elements in the VoiceXML namespace, where VoiceXML
+    expects inline grammars (SRGS elements embedded in a VoiceXML document live there)."""
+    qname = etree.QName(element)
+    tag = f"{{{_VXML_NS}}}{qname.localname}" if qname.namespace in (None, _SRGS_NS) else element.tag
+    copy = etree.Element(tag, dict(element.attrib), nsmap={None: _VXML_NS})
+    copy.text = element.text
+    for child in element:
+        if isinstance(child.tag, str):
+            new = _in_vxml_namespace(child)
+        else:  # comments and processing instructions are dropped
+            new = None
+        if new is not None:
+            copy.append(new)
+            new.tail = child.tail
+        elif child.tail:
+            last = copy[-1] if len(copy) else None
+            if last is not None:
+                last.tail = (last.tail or "") + child.tail
+            else:
+                copy.text = (copy.text or "") + child.tail
+    return copy
+
+
 def as_components(result: Any, where: str) -> list[Component]:
     """Normalise what a step returned (a component or a list of them)."""
     if isinstance(result, Component):
@@ -139,7 +167,7 @@ def plan_document(components: Sequence[Component], step_url: StepUrl, *, where: 
             grammar = component.grammar
             srgs_xml = None
             if grammar.srgs_xml is not None:
-                root = etree.fromstring(grammar.srgs_xml.encode())
+                root = _in_vxml_namespace(etree.fromstring(grammar.srgs_xml.encode()))
                 root.set("mode", grammar.srgs_mode)
                 srgs_xml = etree.tostring(root, encoding="unicode")
             plan.items.append({
