@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from .documents import ComponentError, as_components, plan_document
@@ -74,17 +74,19 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         return error_document(exc.status, exc.reason)
 
     def field(name: str) -> str:
-        value = request.values.get(name, "")
+        value = request.form.get(name) or request.args.get(name, "")
         if len(value) > kit.max_input_length:
             raise _Refused(413, "bad_request", f"field {name!r} is {len(value)} characters long (limit {kit.max_input_length})")
         return value
 
-    def step_url_for(flow: type[Flow], session: CallSession):  # type: ignore[no-untyped-def]
+    def step_url_for(flow: type[Flow], session: CallSession) -> Callable[[str], str]:
+        base = f"{request.script_root}{bp_prefix().rstrip('/')}/{flow.name}/step/"
+
         def step_url(step: str) -> str:
             if step not in flow.steps:
                 raise ComponentError(f"flow {flow.name!r} has no step {step!r}")
-            token = kit.signer.sign(StepToken(flow.name, session.id, step))
-            return url_for("vxmlkit.continue_call", flow=flow.name, step=step, t=token)
+            # Tokens hold only URL-safe characters, flow and step names are checked words.
+            return f"{base}{step}?t={kit.signer.sign(StepToken(flow.name, session.id, step))}"
 
         return step_url
 

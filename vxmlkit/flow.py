@@ -134,6 +134,9 @@ class Params:
     @classmethod
     def declared(cls) -> dict[str, tuple[Any, bool, Any]]:
         """name -> (type, required, default) for every declared parameter."""
+        cached = cls.__dict__.get("_declared")
+        if cached is not None:
+            return cached
         out: dict[str, tuple[Any, bool, Any]] = {}
         hints = get_type_hints(cls) if cls is not Params else {}
         for name, hint in hints.items():
@@ -152,6 +155,7 @@ class Params:
             has_default = name in cls.__dict__
             default = cls.__dict__.get(name)
             out[name] = (kind, not (has_default or optional), default)
+        cls._declared = out
         return out
 
     @classmethod

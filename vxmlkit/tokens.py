@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 __all__ = ["StepToken", "TokenSigner", "InvalidToken", "ExpiredToken"]
 
@@ -38,21 +38,28 @@ class TokenSigner:
             raise ValueError("a secret key is needed to sign vxmlkit URLs")
         if max_age <= 0:
             raise ValueError("the token max age must be positive")
-        self._serializer = URLSafeTimedSerializer(secret, salt=salt)
+        # A timestamp signer over "flow.session.step": none of the three can hold a dot (flow
+        # names, URL-safe session ids and Python identifiers), and it costs a quarter of a
+        # serializer's JSON round trip on the hot path.
+        self._signer = TimestampSigner(secret, salt=salt)
         self.max_age = max_age
 
     def sign(self, token: StepToken) -> str:
         """The signed text for ``token``."""
-        return str(self._serializer.dumps([token.flow, token.session_id, token.step]))
+        parts = (token.flow, token.session_id, token.step)
+        if any("." in part or not part for part in parts):
+            raise ValueError(f"cannot sign {token!r}: its parts must be non-empty and hold no '.'")
+        return self._signer.sign(".".join(parts)).decode("ascii")
 
     def verify(self, text: str) -> StepToken:
         """The token ``text`` vouches for; raises :class:`InvalidToken` or :class:`ExpiredToken`."""
         try:
-            data = self._serializer.loads(text, max_age=self.max_age)
+            payload = self._signer.unsign(text, max_age=self.max_age).decode("utf-8")
         except SignatureExpired as exc:
             raise ExpiredToken("the link has expired") from exc
-        except BadSignature as exc:
+        except (BadSignature, UnicodeDecodeError) as exc:
             raise InvalidToken("the link's signature is not valid") from exc
-        if not (isinstance(data, list) and len(data) == 3 and all(isinstance(x, str) for x in data)):
+        parts = payload.split(".")
+        if len(parts) != 3:
             raise InvalidToken("the link's token has an unexpected shape")
-        return StepToken(*data)
+        return StepToken(*parts)
