@@ -20,7 +20,8 @@ from .documents import ComponentError, as_components, plan_document
 from .flow import Call, Flow, ParameterError, parse_call_parameters
 from .store import CallSession
 from .templating import DocumentError
-from .tokens import ExpiredToken, InvalidToken, StepToken
+from .results import CallResult
+from .tokens import ExpiredToken, InvalidToken, StepToken, TokenSigner
 
 if TYPE_CHECKING:
     from .extension import VxmlKit
@@ -161,9 +162,48 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         if request.method == "GET" and not any(name in request.values for name in START_FIELDS):
             # Plum checks the URL answers before it dials.
             return voicexml(kit.renderer.render("vxml/ready.vxml", {}, version="2.0").text)
+        check_flow_token(kit.start_signer, flow_cls.name, "start")
         values = {name: field(name) for name in START_FIELDS}
         session = kit.sessions.new(flow=flow_cls.name, **values)
         return serve(flow_cls, session, flow_cls.start_step, {}, new=True)
+
+    def check_flow_token(signer: TokenSigner, flow: str, purpose: str) -> None:
+        if not kit.require_start_token:
+            return
+        try:
+            token = signer.verify(request.args.get("t", ""))
+        except InvalidToken as exc:
+            raise _Refused(403, "forbidden", f"{purpose} request for {flow!r} without a valid token: {exc}") from exc
+        if token.flow != flow:
+            raise _Refused(403, "forbidden", f"{purpose} token names flow {token.flow!r}, not {flow!r}")
+
+    @bp.route("/<flow>/result", methods=["GET", "POST"])
+    def result(flow: str) -> Response:
+        flow_cls = kit.flow(flow)
+        if flow_cls is None:
+            log.warning("vxmlkit result for unknown flow %r", flow[:80])
+            return Response("unknown flow\n", status=404, content_type="text/plain; charset=utf-8")
+        if request.method == "GET":  # Plum's pre-flight
+            return Response("ok\n", content_type="text/plain; charset=utf-8")
+        try:
+            check_flow_token(kit.result_signer, flow, "result")
+        except _Refused as exc:
+            log.warning("vxmlkit refused %s %s: %s", request.method, request.path, exc.message)
+            return Response("forbidden\n", status=403, content_type="text/plain; charset=utf-8")
+        form = {name: request.form.get(name, "")[: kit.max_input_length] for name in request.form}
+        outcome = CallResult.from_form(flow, form)
+        if not kit.results.add(outcome):
+            log.info("vxmlkit result for %r (%s, %s) already stored", flow, outcome.message_reference[:80], outcome.call_id[:80])
+            return Response("ok\n", content_type="text/plain; charset=utf-8")
+        try:
+            flow_cls().on_result(outcome)
+        except Exception:
+            log.exception("vxmlkit flow %r on_result failed for %s/%s; the result is kept",
+                          flow, outcome.message_reference[:80], outcome.call_id[:80])
+            kit.results.mark_hook(outcome, "error", traceback.format_exc(limit=5))
+        else:
+            kit.results.mark_hook(outcome, "done")
+        return Response("ok\n", content_type="text/plain; charset=utf-8")
 
     @bp.route("/<flow>/step/<step>", methods=["GET", "POST"])
     def continue_call(flow: str, step: str) -> Response:

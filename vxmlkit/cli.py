@@ -113,6 +113,10 @@ def _register_optional() -> None:
     from .validation import validate_command
 
     cli.add_command(validate_command, "validate")
+    from .sms.cli import outbox_command, sms_group
+
+    cli.add_command(sms_group, "sms")
+    cli.add_command(outbox_command, "outbox")
     try:
         from .browser.cli import conformance_command, run_command
     except ImportError:  # pragma: no cover - the interpreter is part of the package

@@ -19,6 +19,14 @@ Configuration (Flask config keys, each may also come from the environment):
     The longest value accepted in a posted field (default 4096 characters).
 ``VXMLKIT_MAX_RECORDING_BYTES``
     The largest recording accepted (default 10 MiB).
+``VXMLKIT_PUBLIC_URL``
+    The base URL at which Plum reaches this deployment (``https://ivr.example.com``), used by
+    :func:`vxmlkit.urls.flow_urls` and ``Flow.start_url()`` to write absolute URLs.
+``VXMLKIT_REQUIRE_START_TOKEN``
+    Refuse start and result POSTs that lack the signed token of ``flow_urls`` (default: on,
+    except in debug and testing). Plum's pre-flight GET is answered either way.
+``VXMLKIT_START_TOKEN_MAX_AGE``
+    Seconds a start/result URL stays valid (default 40 days: queued calls may wait and retry).
 ``VXMLKIT_STRICT_DOCUMENTS``
     True: an invalid rendered document raises :class:`~vxmlkit.templating.DocumentError`;
     False: it is logged and the caller hears the error document. Default: True when the app
@@ -36,6 +44,7 @@ from typing import Any
 from flask import Flask
 
 from .flow import Flow
+from .results import ResultStore
 from .store import SessionStore, Store
 from .templating import Renderer
 from .tokens import TokenSigner
@@ -54,7 +63,16 @@ _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_MAX_INPUT_LENGTH": 4096,
     "VXMLKIT_MAX_RECORDING_BYTES": 10 * 1024 * 1024,
     "VXMLKIT_STRICT_DOCUMENTS": None,
+    "VXMLKIT_PUBLIC_URL": None,
+    "VXMLKIT_REQUIRE_START_TOKEN": None,
+    "VXMLKIT_START_TOKEN_MAX_AGE": 40 * 24 * 3600,
 }
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _flag(value: Any) -> bool:
+    return value.strip().lower() in _TRUE if isinstance(value, str) else bool(value)
 
 
 class VxmlKit:
@@ -93,11 +111,19 @@ class VxmlKit:
                 "vxmlkit needs a secret key to sign the URLs it writes into documents: "
                 "set VXMLKIT_SECRET_KEY (or the app's SECRET_KEY)"
             )
-        if config["VXMLKIT_STRICT_DOCUMENTS"] is None:
-            config["VXMLKIT_STRICT_DOCUMENTS"] = bool(app.debug or app.testing)
+        # Debug and testing: invalid documents raise, start URLs need no token. Production:
+        # the caller hears an apology for an invalid document, and start URLs must be signed.
+        relaxed = bool(app.debug or app.testing)
+        strict, require = config["VXMLKIT_STRICT_DOCUMENTS"], config["VXMLKIT_REQUIRE_START_TOKEN"]
+        config["VXMLKIT_STRICT_DOCUMENTS"] = relaxed if strict is None else _flag(strict)
+        config["VXMLKIT_REQUIRE_START_TOKEN"] = (not relaxed) if require is None else _flag(require)
         self.signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]))
+        start_age = int(config["VXMLKIT_START_TOKEN_MAX_AGE"])
+        self.start_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.start")
+        self.result_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.result")
         self.store = Store(str(config["VXMLKIT_DATABASE_URL"]))
         self.sessions = SessionStore(self.store)
+        self.results = ResultStore(self.store)
         folders = [Path(app.root_path) / app.template_folder] if app.template_folder else []
         self.renderer = Renderer(
             extra_template_folders=[f for f in folders if f.is_dir()],
@@ -117,6 +143,12 @@ class VxmlKit:
         """Whether an invalid document raises (debug/testing) instead of apologising to the caller."""
         assert self.app is not None
         return bool(self.app.config["VXMLKIT_STRICT_DOCUMENTS"])
+
+    @property
+    def require_start_token(self) -> bool:
+        """Whether start and result POSTs must carry the signed token of :func:`vxmlkit.urls.flow_urls`."""
+        assert self.app is not None
+        return bool(self.app.config["VXMLKIT_REQUIRE_START_TOKEN"])
 
     def flow(self, name: str) -> type[Flow] | None:
         """The flow class named ``name``, or None."""

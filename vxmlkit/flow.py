@@ -286,7 +286,29 @@ class Flow:
         """A hook for components that validate a flow when it is defined (see vxmlkit.sms)."""
 
     def on_result(self, result: Any) -> None:
-        """Called once when Plum reports how the call ended (its result_url POST)."""
+        """Called once when Plum reports how the call ended (its result_url POST).
+
+        ``result`` is a :class:`vxmlkit.results.CallResult`. If this raises, the error is
+        logged and the result is kept.
+        """
+
+    @classmethod
+    def start_url(cls, app: Any = None) -> str:
+        """This flow's signed, absolute start_url on ``app`` (default: the current app)."""
+        return cls._urls(app).start_url
+
+    @classmethod
+    def result_url(cls, app: Any = None) -> str:
+        """This flow's signed, absolute result_url on ``app`` (default: the current app)."""
+        return cls._urls(app).result_url
+
+    @classmethod
+    def _urls(cls, app: Any) -> Any:
+        from flask import current_app
+
+        from .urls import flow_urls
+
+        return flow_urls(app if app is not None else current_app._get_current_object(), cls.name)
 
     def run_step(self, call: Call, step_name: str, inputs: Mapping[str, Any]) -> Any:
         """Run the step ``step_name`` with the inputs it accepts."""

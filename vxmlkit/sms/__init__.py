@@ -1,0 +1,102 @@
+"""Text messages from a call: phone numbers, segment counts, gateways, the outbox.
+
+A gateway sends an :class:`SmsMessage` and answers an :class:`SmsResult`, or raises an
+:class:`SmsError` whose ``reason`` says why. :func:`gateway_from_config` picks the gateway
+named by ``VXMLKIT_SMS_GATEWAY`` (the local ``outbox`` by default: nothing leaves the machine).
+"""
+
+from vxmlkit.sms.gateways import (
+    GATEWAYS,
+    MemoryGateway,
+    OutboxGateway,
+    OzekiGateway,
+    PlumSmsGateway,
+    SentSms,
+    SmsGateway,
+    SmsSettings,
+    gateway_from_config,
+    sms_settings,
+)
+from vxmlkit.sms.models import (
+    FINAL_STATUSES,
+    STATUSES,
+    AuthenticationError,
+    DeliveryReport,
+    GatewayConnectionError,
+    GatewayHTTPError,
+    GatewayRejectedError,
+    GatewayTimeoutError,
+    GatewayUnreachableError,
+    InvalidDeliveryReportError,
+    InvalidMessageError,
+    InvalidRecipientError,
+    InvalidSenderError,
+    MalformedResponseError,
+    NotMobileError,
+    SmsConfigurationError,
+    SmsError,
+    SmsMessage,
+    SmsResult,
+    UnsubscribedRecipientError,
+    status_advances,
+)
+from vxmlkit.sms.phone import normalise_recipient, redact
+from vxmlkit.sms.records import (
+    StoredSms,
+    claim_message,
+    get_message,
+    list_messages,
+    record_outcome,
+    store_message,
+    update_status,
+)
+from vxmlkit.sms.segments import DEFAULT_MAX_LENGTH, check_text, count_segments, encoding_of
+from vxmlkit.sms.send import send_and_record
+
+__all__ = [
+    "SmsMessage",
+    "SmsResult",
+    "DeliveryReport",
+    "STATUSES",
+    "FINAL_STATUSES",
+    "status_advances",
+    "SmsError",
+    "InvalidMessageError",
+    "InvalidRecipientError",
+    "InvalidSenderError",
+    "UnsubscribedRecipientError",
+    "NotMobileError",
+    "AuthenticationError",
+    "GatewayTimeoutError",
+    "GatewayUnreachableError",
+    "GatewayConnectionError",
+    "GatewayHTTPError",
+    "MalformedResponseError",
+    "GatewayRejectedError",
+    "InvalidDeliveryReportError",
+    "SmsConfigurationError",
+    "normalise_recipient",
+    "redact",
+    "count_segments",
+    "encoding_of",
+    "check_text",
+    "DEFAULT_MAX_LENGTH",
+    "SmsGateway",
+    "OutboxGateway",
+    "MemoryGateway",
+    "SentSms",
+    "PlumSmsGateway",
+    "OzekiGateway",
+    "GATEWAYS",
+    "SmsSettings",
+    "sms_settings",
+    "gateway_from_config",
+    "StoredSms",
+    "claim_message",
+    "store_message",
+    "record_outcome",
+    "get_message",
+    "list_messages",
+    "update_status",
+    "send_and_record",
+]
