@@ -1,4 +1,5 @@
-"""Payment reminder: calls about a balance that is due and takes the payment over the phone.
+"""Payment reminder: calls about a balance that is due, takes the payment over the phone and
+texts a receipt.
 
 Call parameters: ``amount`` (the balance, such as ``42.10``), ``account`` (the customer's
 account reference) and optionally ``due`` (an ISO date).
@@ -9,7 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from vxmlkit import Flow, Money, Params, answering_machine, ask, digits, hangup, menu, say, spell, step
+from vxmlkit import (
+    Flow,
+    Money,
+    Params,
+    answering_machine,
+    ask,
+    digits,
+    hangup,
+    menu,
+    say,
+    sms,
+    spell,
+    step,
+    template,
+)
 
 
 class PaymentReminder(Flow):
@@ -61,16 +76,30 @@ class PaymentReminder(Flow):
     @step
     def charge(self, call, card):
         # A real flow calls the payment provider here; the example keeps only what a receipt
-        # needs. The card number never goes into call.state (which is stored).
+        # needs. The card number never goes into call.state (which is stored) nor into a log.
         call.state["paid"] = str(call.params.amount)
         call.state["card_last4"] = card[-4:]
         call.state["receipt"] = f"R{call.session_id[:8].upper()}"
         return [
             say("Thank you. Your payment of", Money(call.params.amount), "has been accepted."),
             say("Your receipt number is", spell(call.state["receipt"]), "."),
-            say("Goodbye."),
-            hangup(),
+            sms(
+                to=call.phone_number,
+                text=template("sms/payment_receipt.txt", amount=call.params.amount, account=call.params.account,
+                              last4=card[-4:], receipt=call.state["receipt"]),
+                then=self.receipt_sent,
+                on_error=self.receipt_failed,
+            ),
         ]
+
+    @step
+    def receipt_sent(self, call):
+        return [say("We have sent the receipt to your phone by text message. Goodbye."), hangup()]
+
+    @step
+    def receipt_failed(self, call, sms_error=""):
+        call.state["receipt_error"] = sms_error
+        return [say("We could not text you the receipt, but your payment is complete. Goodbye."), hangup()]
 
     @step
     def voicemail(self, call):

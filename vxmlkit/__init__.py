@@ -40,11 +40,13 @@ from .components import (
     transfer,
 )
 from .extension import VxmlKit
-from .flow import Call, Flow, Params, ParameterError, step
+from .flow import Call, Flow, FlowDefinitionError, Params, ParameterError, step
+from .sms.step import sms
 
 __all__ = [
     "Call",
     "Flow",
+    "FlowDefinitionError",
     "Money",
     "ParameterError",
     "Params",
@@ -66,6 +68,7 @@ __all__ = [
     "properties",
     "record",
     "say",
+    "sms",
     "spell",
     "srgs",
     "step",

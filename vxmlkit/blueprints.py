@@ -20,7 +20,20 @@ from .documents import ComponentError, as_components, plan_document
 from .flow import Call, Flow, ParameterError, parse_call_parameters
 from .store import CallSession
 from .templating import DocumentError
+from .components import Template
 from .results import CallResult
+from .sms import (
+    SmsError,
+    SmsMessage,
+    check_text,
+    normalise_recipient,
+    redact,
+    send_and_record,
+    update_status,
+)
+from .sms import continuations
+from .sms.step import Sms
+from .urls import public_base_url
 from .tokens import ExpiredToken, InvalidToken, StepToken, TokenSigner
 
 if TYPE_CHECKING:
@@ -113,7 +126,8 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         where = f"step {flow_cls.name}.{step}"
         result = flow.run_step(call, step, inputs)
         components = as_components(result, where)
-        plan = plan_document(components, step_url_for(flow_cls, session), where=where)
+        plan = plan_document(components, step_url_for(flow_cls, session), where=where,
+                             sms_link=sms_link_for(flow_cls, session, call))
         if plan.template is not None:
             context = {"step_url": step_url_for(flow_cls, session), "call": call, **plan.template.context}
             template = plan.template.name
@@ -153,6 +167,117 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
                 kit.sessions.save(session)
             text = None
         return voicexml(text) if text is not None else error_document(200, "error")
+
+    def sms_link_for(flow: type[Flow], session: CallSession, call: Call) -> Callable[[Sms], tuple[str, str]]:
+        def sms_link(component: Sms) -> tuple[str, str]:
+            step = call.step
+            counters = session.internal.setdefault("sms_attempts", {})
+            counters[step] = attempt = int(counters.get(step, 0)) + 1
+            if isinstance(component.text, Template):
+                text = kit.renderer.render_text(component.text.name, {"call": call, **component.text.context})
+            else:
+                text = component.text
+            sealed = kit.sms_sealer.seal({
+                "session": session.id, "step": step, "attempt": attempt, "to": component.to, "text": text,
+                "sender": component.sender, "then": component.then, "on_error": component.on_error,
+                "private": component.private, "timeout": component.timeout,
+            })
+            token = kit.sms_signer.sign(StepToken(flow.name, session.id, step))
+            return f"{request.script_root}{bp_prefix().rstrip('/')}/{flow.name}/sms/{step}?t={token}", sealed
+
+        return sms_link
+
+    def send_sms(flow: type[Flow], session: CallSession, order: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
+        """Send the sealed order once; (status, error reason, message id)."""
+        settings = kit.sms_settings
+        private = bool(order["private"])
+        try:
+            to = normalise_recipient(str(order["to"]), settings.default_region)
+            text = check_text(str(order["text"]), settings.max_length)
+        except SmsError as exc:
+            shown = redact(str(order["to"])) if private else str(order["to"])[:40]
+            log.warning("vxmlkit sms from %s.%s to %r not sent: %s", flow.name, order["step"], shown, exc.reason)
+            return "failed", exc.reason, None
+        timeout = float(order["timeout"])
+        message = SmsMessage(
+            to=to, text=text, sender=order["sender"] or settings.sender, flow=flow.name, call_session=session.id,
+            private=private, delivery_report_url=report_url(), step=str(order["step"]),
+            attempt=int(order["attempt"]),
+            # Answer before the voice browser's fetchtimeout gives up on us.
+            timeout=max(0.5, timeout - min(2.0, timeout * 0.25)),
+        )
+        stored = send_and_record(kit.store, kit.sms_gateway, message)
+        if stored.status in ("failed", "undelivered"):
+            return "failed", stored.error, stored.id
+        return stored.status, None, stored.id
+
+    def report_url() -> str | None:
+        try:
+            base = public_base_url(kit.app)  # type: ignore[arg-type]
+        except ValueError:
+            return None
+        token = kit.report_signer.sign(StepToken("sms", "-", kit.sms_gateway.name))
+        return f"{base}{bp_prefix().rstrip('/')}/sms/report/{kit.sms_gateway.name}?t={token}"
+
+    @bp.route("/<flow>/sms/<step>", methods=["POST"])
+    def send_sms_route(flow: str, step: str) -> Response:
+        try:
+            token = kit.sms_signer.verify(request.args.get("t", ""))
+        except InvalidToken as exc:
+            raise _Refused(403, "forbidden", f"invalid sms link to {flow[:80]!r}/{step[:80]!r}: {exc}") from exc
+        flow_cls = kit.flow(flow)
+        if token.flow != flow or token.step != step or flow_cls is None:
+            raise _Refused(403, "forbidden", f"sms token names {token.flow}/{token.step}, not {flow[:80]}/{step[:80]}")
+        session = kit.sessions.get(token.session_id)
+        if session is None:
+            raise _Refused(403, "forbidden", f"no call session {token.session_id!r}")
+        try:
+            order = kit.sms_sealer.unseal(request.form.get("vxmlkit_sms", "")[:65536], max_age=kit.signer.max_age)
+        except InvalidToken as exc:
+            raise _Refused(403, "forbidden", f"sms order for {flow}/{step}: {exc}") from exc
+        if order.get("session") != session.id or order.get("step") != step:
+            raise _Refused(403, "forbidden", f"sms order belongs to another call or step than {flow}/{step}")
+        attempt = int(order["attempt"])  # type: ignore[call-overload]
+        if not continuations.claim(kit.store, session.id, step, attempt):
+            # Another request (a refetch) sends this message: answer what it answers.
+            document = continuations.wait_for_document(kit.store, session.id, step, attempt,
+                                                       timeout=float(order["timeout"]))  # type: ignore[arg-type]
+            if document is not None:
+                return voicexml(document)
+            log.warning("vxmlkit sms %s.%s attempt %s: no answer from the first request; continuing", flow, step, attempt)
+            return serve(flow_cls, session, str(order["then"]), {"sms_status": "unknown", "sms_error": ""}, new=False)
+        status, error, sms_id = send_sms(flow_cls, session, order)
+        next_step = str(order["then"] if error is None else (order["on_error"] or order["then"]))
+        response = serve(flow_cls, session, next_step,
+                         {"sms_status": status, "sms_error": error or "", "sms_id": sms_id or ""}, new=False)
+        continuations.finish(kit.store, session.id, step, attempt, response.get_data(as_text=True))
+        return response
+
+    @bp.route("/sms/report/<gateway>", methods=["GET", "POST"])
+    def delivery_report(gateway: str) -> Response:
+        ok = Response("ok\n", content_type="text/plain; charset=utf-8")
+        if request.method == "GET":
+            return ok
+        try:
+            token = kit.report_signer.verify(request.args.get("t", ""))
+        except InvalidToken:
+            log.warning("vxmlkit delivery report for %r without a valid token", gateway[:40])
+            return Response("forbidden\n", status=403, content_type="text/plain; charset=utf-8")
+        if token.step != gateway or gateway != kit.sms_gateway.name:
+            log.warning("vxmlkit delivery report for gateway %r, but %r is configured", gateway[:40], kit.sms_gateway.name)
+            return ok
+        form: dict[str, str] = {k: v[:4096] for k, v in request.form.items()}
+        if not form and request.is_json:
+            data = request.get_json(silent=True)
+            form = {str(k): str(v)[:4096] for k, v in data.items()} if isinstance(data, dict) else {}
+        try:
+            report = kit.sms_gateway.parse_delivery_report(form)
+        except (SmsError, ValueError) as exc:
+            log.warning("vxmlkit delivery report from %s not understood: %s", gateway, getattr(exc, "reason", exc))
+            return ok
+        if not update_status(kit.store, report.id, report.status):
+            log.warning("vxmlkit delivery report from %s for unknown message %r (%s)", gateway, report.id[:80], report.status)
+        return ok
 
     @bp.route("/<flow>/start", methods=["GET", "POST"])
     def start(flow: str) -> Response:

@@ -141,8 +141,16 @@ def as_components(result: Any, where: str) -> list[Component]:
     raise ComponentError(f"{where} returned {result!r}: a step returns a component or a list of components")
 
 
-def plan_document(components: Sequence[Component], step_url: StepUrl, *, where: str) -> DocumentPlan:
+#: Seals an SMS component into the document: gives the route URL and the sealed message.
+SmsLink = Callable[[Any], tuple[str, str]]
+
+
+def plan_document(
+    components: Sequence[Component], step_url: StepUrl, *, where: str, sms_link: SmsLink | None = None
+) -> DocumentPlan:
     """Lay out ``components`` as one document: form items in order, then at most one menu."""
+    from .sms.step import Sms
+
     plan = DocumentPlan()
     fields: list[str] = []
     ended_by: Component | None = None
@@ -228,6 +236,18 @@ def plan_document(components: Sequence[Component], step_url: StepUrl, *, where: 
             plan.items.append({"template": "vxml/goto.vxml", "url": step_url(component.step)})
         elif isinstance(component, Hangup):
             plan.items.append({"template": "vxml/hangup.vxml"})
+        elif isinstance(component, Sms):
+            if sms_link is None:
+                raise ComponentError(f"{where}: sms() is not available here")
+            url, sealed = sms_link(component)
+            plan.items.append({
+                "template": "vxml/sms.vxml",
+                "url": url,
+                "sealed": sealed,
+                "fetchtimeout": f"{component.timeout}s",
+                "hold_audio": component.hold_audio,
+                "failure_url": step_url(component.on_error or component.then),
+            })
         elif isinstance(component, Properties):
             plan.properties.extend(component.values)
         elif isinstance(component, AnsweringMachine):

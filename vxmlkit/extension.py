@@ -27,6 +27,9 @@ Configuration (Flask config keys, each may also come from the environment):
     except in debug and testing). Plum's pre-flight GET is answered either way.
 ``VXMLKIT_START_TOKEN_MAX_AGE``
     Seconds a start/result URL stays valid (default 40 days: queued calls may wait and retry).
+``VXMLKIT_SMS_GATEWAY`` and the other SMS settings
+    See :mod:`vxmlkit.sms`: ``outbox`` (default, nothing leaves the machine), ``plum`` or
+    ``ozeki``; ``VXMLKIT_SMS_SENDER``, ``VXMLKIT_SMS_DEFAULT_REGION``, ``VXMLKIT_SMS_MAX_LENGTH`` ...
 ``VXMLKIT_STRICT_DOCUMENTS``
     True: an invalid rendered document raises :class:`~vxmlkit.templating.DocumentError`;
     False: it is logged and the caller hears the error document. Default: True when the app
@@ -47,7 +50,7 @@ from .flow import Flow
 from .results import ResultStore
 from .store import SessionStore, Store
 from .templating import Renderer
-from .tokens import TokenSigner
+from .tokens import Sealer, TokenSigner
 
 __all__ = ["VxmlKit", "get_kit"]
 
@@ -121,9 +124,17 @@ class VxmlKit:
         start_age = int(config["VXMLKIT_START_TOKEN_MAX_AGE"])
         self.start_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.start")
         self.result_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.result")
+        self.sms_signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]), salt="vxmlkit.sms")
+        self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report")
+        self.sms_sealer = Sealer(secret, purpose="sms")
         self.store = Store(str(config["VXMLKIT_DATABASE_URL"]))
         self.sessions = SessionStore(self.store)
         self.results = ResultStore(self.store)
+        from .sms.gateways import gateway_from_config, sms_settings
+
+        # Read now so that a missing gateway setting fails at start-up, not during a call.
+        self.sms_settings = sms_settings(config)
+        self.sms_gateway = gateway_from_config(config, self.store)
         folders = [Path(app.root_path) / app.template_folder] if app.template_folder else []
         self.renderer = Renderer(
             extra_template_folders=[f for f in folders if f.is_dir()],

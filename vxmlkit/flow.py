@@ -283,7 +283,12 @@ class Flow:
 
     @classmethod
     def _check_definition(cls) -> None:
-        """A hook for components that validate a flow when it is defined (see vxmlkit.sms)."""
+        """Catch mistakes in the steps' code when the class is defined, not during a call:
+        a component argument naming ``self.x`` where ``x`` is not a step, and an ``sms()``
+        timeout written as a number outside 1..120."""
+        from .definition import check_steps
+
+        check_steps(cls)
 
     def on_result(self, result: Any) -> None:
         """Called once when Plum reports how the call ended (its result_url POST).

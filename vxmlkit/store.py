@@ -128,6 +128,7 @@ CREATE TABLE IF NOT EXISTS call_sessions (
     call_id TEXT NOT NULL,
     call_parameters TEXT NOT NULL,
     state TEXT NOT NULL,
+    internal TEXT NOT NULL DEFAULT '{}',
     last_step TEXT,
     status TEXT NOT NULL,
     error TEXT,
@@ -149,6 +150,8 @@ class CallSession:
     call_id: str
     call_parameters: str
     state: dict[str, Any] = field(default_factory=dict)
+    #: vxmlkit's own bookkeeping (such as SMS attempt counters), apart from the flow's state.
+    internal: dict[str, Any] = field(default_factory=dict)
     last_step: str | None = None
     status: str = "active"
     error: str | None = None
@@ -187,11 +190,11 @@ class SessionStore:
         with self.store.transaction() as conn:
             conn.execute(
                 "INSERT INTO call_sessions (id, flow, phone_number, message_reference, call_id,"
-                " call_parameters, state, last_step, status, error, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " call_parameters, state, internal, last_step, status, error, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (session.id, session.flow, session.phone_number, session.message_reference, session.call_id,
-                 session.call_parameters, state, session.last_step, session.status, session.error,
-                 session.created_at, session.updated_at),
+                 session.call_parameters, state, json.dumps(session.internal), session.last_step, session.status,
+                 session.error, session.created_at, session.updated_at),
             )
 
     def get(self, session_id: str) -> CallSession | None:
@@ -202,6 +205,7 @@ class SessionStore:
             return None
         data = dict(row)
         data["state"] = json.loads(data["state"])
+        data["internal"] = json.loads(data["internal"])
         return CallSession(**data)
 
     def save(self, session: CallSession) -> None:
@@ -210,10 +214,11 @@ class SessionStore:
         session.updated_at = time.time()
         with self.store.transaction() as conn:
             conn.execute(
-                "UPDATE call_sessions SET state = ?, last_step = ?, status = ?, error = ?, updated_at = ?"
-                " WHERE id = ?",
+                "UPDATE call_sessions SET state = ?, internal = ?, last_step = ?, status = ?, error = ?,"
+                " updated_at = ? WHERE id = ?",
                 (
                     json.dumps(session.state),
+                    json.dumps(session.internal),
                     session.last_step,
                     session.status,
                     session.error,
@@ -236,5 +241,6 @@ class SessionStore:
         for row in rows:
             data = dict(row)
             data["state"] = json.loads(data["state"])
+            data["internal"] = json.loads(data["internal"])
             sessions.append(CallSession(**data))
         return sessions

@@ -111,8 +111,15 @@ class Renderer:
             lstrip_blocks=False,
             auto_reload=False,
         )
+        self.text_environment = jinja2.Environment(
+            loader=self.environment.loader, autoescape=False, undefined=jinja2.StrictUndefined, auto_reload=False
+        )
         self.lang = lang
         self.version = version
+
+    def render_text(self, template: str, context: Mapping[str, Any]) -> str:
+        """Render a plain-text template (an SMS body) without XML escaping."""
+        return self.text_environment.get_template(template).render(context)
 
     def render(
         self,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
-__all__ = ["StepToken", "TokenSigner", "InvalidToken", "ExpiredToken"]
+__all__ = ["StepToken", "TokenSigner", "Sealer", "InvalidToken", "ExpiredToken"]
 
 
 class InvalidToken(Exception):
@@ -63,3 +63,41 @@ class TokenSigner:
         if len(parts) != 3:
             raise InvalidToken("the link's token has an unexpected shape")
         return StepToken(*parts)
+
+
+class Sealer:
+    """Encrypts and signs small JSON payloads (Fernet) with a key derived from the secret.
+
+    Used where a value must cross the voice browser without being readable or writable there,
+    and without being kept in the store: the SMS a step sends travels this way.
+    """
+
+    def __init__(self, secret: str | bytes, *, purpose: str) -> None:
+        import base64
+        import hashlib
+
+        from cryptography.fernet import Fernet
+
+        raw = secret.encode() if isinstance(secret, str) else secret
+        key = base64.urlsafe_b64encode(hashlib.sha256(b"vxmlkit." + purpose.encode() + b"\0" + raw).digest())
+        self._fernet = Fernet(key)
+
+    def seal(self, payload: dict[str, object]) -> str:
+        """The sealed text for ``payload`` (URL-safe base64)."""
+        import json
+
+        return self._fernet.encrypt(json.dumps(payload, separators=(",", ":")).encode()).decode("ascii")
+
+    def unseal(self, text: str, *, max_age: int) -> dict[str, object]:
+        """The payload of ``text``; raises :class:`InvalidToken` when altered, foreign or too old."""
+        import json
+
+        from cryptography.fernet import InvalidToken as FernetInvalid
+
+        try:
+            data = json.loads(self._fernet.decrypt(text.encode("ascii"), ttl=max_age))
+        except (FernetInvalid, UnicodeError, ValueError) as exc:
+            raise InvalidToken("the sealed value is not valid") from exc
+        if not isinstance(data, dict):
+            raise InvalidToken("the sealed value has an unexpected shape")
+        return data

@@ -1,0 +1,72 @@
+"""The answer to an SMS request, kept so that a repeated request gets the same document.
+
+A voice browser that times out fetches again. The first request for a (call session, step,
+attempt) claims the row, sends the message and stores the next document; a request that
+arrives meanwhile (in any process) waits for that document instead of sending again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from ..store import Store
+
+__all__ = ["claim", "finish", "wait_for_document"]
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS sms_continuations (
+    call_session TEXT NOT NULL,
+    step TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    document TEXT,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (call_session, step, attempt)
+);
+"""
+
+
+def _ready(store: Store) -> None:
+    store.ensure_schema("sms_continuations", _DDL)
+
+
+def claim(store: Store, call_session: str, step: str, attempt: int) -> bool:
+    """True when this request is the first for the key and so must send and answer."""
+    _ready(store)
+    try:
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO sms_continuations (call_session, step, attempt, document, created_at) VALUES (?, ?, ?, NULL, ?)",
+                (call_session, step, attempt, time.time()),
+            )
+    except sqlite3.IntegrityError:
+        return False
+    return True
+
+
+def finish(store: Store, call_session: str, step: str, attempt: int, document: str) -> None:
+    """Keep the document the first request answered with."""
+    _ready(store)
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE sms_continuations SET document = ? WHERE call_session = ? AND step = ? AND attempt = ?",
+            (document, call_session, step, attempt),
+        )
+
+
+def wait_for_document(store: Store, call_session: str, step: str, attempt: int, *, timeout: float) -> str | None:
+    """The first request's document, waiting up to ``timeout`` seconds for it."""
+    _ready(store)
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        row = store.connect().execute(
+            "SELECT document FROM sms_continuations WHERE call_session = ? AND step = ? AND attempt = ?",
+            (call_session, step, attempt),
+        ).fetchone()
+        if row is not None and row["document"] is not None:
+            return str(row["document"])
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
