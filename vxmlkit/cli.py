@@ -108,6 +108,60 @@ def render(app_spec: str | None, flow: str, step_name: str | None, params: tuple
         sys.exit(1)
 
 
+def _since(value: str | None) -> float | None:
+    """``--since``: an ISO date/time, or a duration back from now such as 2h, 30m, 7d."""
+    import datetime as dt
+    import re
+    import time
+
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", value)
+    if match:
+        seconds = int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+        return time.time() - seconds
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is neither an ISO date/time nor a duration like 2h", param_hint="--since") from None
+    if when.tzinfo is None:
+        when = when.astimezone()
+    return when.timestamp()
+
+
+@cli.command()
+@APP_OPTION
+@click.option("--flow", default=None, help="Only this flow's results.")
+@click.option("--since", default=None, metavar="WHEN", help="Received since an ISO date/time or a duration back (2h, 7d).")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV with a header instead of aligned text.")
+@click.option("--limit", default=None, type=click.IntRange(1), help="At most this many, newest first.")
+def results(app_spec: str | None, flow: str | None, since: str | None, as_csv: bool, limit: int | None) -> None:
+    """List how calls ended, as Plum reported them to the result URLs (newest first)."""
+    import csv
+    import datetime as dt
+
+    from .extension import get_kit
+    from .results import FIELDS
+
+    kit = get_kit(_load(app_spec))
+    rows = kit.results.list(flow=flow, since=_since(since), limit=limit)
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["received_at", "flow", *FIELDS])
+        for r in rows:
+            received = dt.datetime.fromtimestamp(r.received_at, dt.UTC).isoformat(timespec="seconds")
+            writer.writerow([received, r.flow, *(getattr(r, name) if getattr(r, name) is not None else "" for name in FIELDS)])
+        return
+    if not rows:
+        click.echo("no results")
+        return
+    for r in rows:
+        received = dt.datetime.fromtimestamp(r.received_at).strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"{received}  {r.flow}  {r.message_reference or '-'}  {r.call_id or '-'}  {r.result or '-'}"
+                   f"  {r.callee_type or '-'}  attempts={r.attempts if r.attempts is not None else '-'}"
+                   f"  duration={r.duration if r.duration is not None else '-'}")
+
+
 def _register_optional() -> None:
     """Commands that live beside the parts they drive."""
     from .validation import validate_command
@@ -117,6 +171,10 @@ def _register_optional() -> None:
 
     cli.add_command(sms_group, "sms")
     cli.add_command(outbox_command, "outbox")
+    from .plum.cli import call_command, campaign_command
+
+    cli.add_command(call_command, "call")
+    cli.add_command(campaign_command, "campaign")
     try:
         from .browser.cli import conformance_command, run_command
     except ImportError:  # pragma: no cover - the interpreter is part of the package
