@@ -8,6 +8,7 @@ account reference) and optionally ``due`` (an ISO date).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 from vxmlkit import (
@@ -25,6 +26,11 @@ from vxmlkit import (
     step,
     template,
 )
+
+
+def receipt_number(account: str, amount: Decimal, reference: str) -> str:
+    """The example's stand-in for a payment provider's receipt number (stable for a payment)."""
+    return "R" + hashlib.sha256(f"{account}|{amount}|{reference}".encode()).hexdigest()[:8].upper()
 
 
 class PaymentReminder(Flow):
@@ -79,7 +85,7 @@ class PaymentReminder(Flow):
         # needs. The card number never goes into call.state (which is stored) nor into a log.
         call.state["paid"] = str(call.params.amount)
         call.state["card_last4"] = card[-4:]
-        call.state["receipt"] = f"R{call.session_id[:8].upper()}"
+        call.state["receipt"] = receipt_number(call.params.account, call.params.amount, call.message_reference)
         return [
             say("Thank you. Your payment of", Money(call.params.amount), "has been accepted."),
             say("Your receipt number is", spell(call.state["receipt"]), "."),

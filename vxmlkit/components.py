@@ -125,7 +125,13 @@ class Money:
 
     def as_say_as(self) -> SayAs:
         amount = Decimal(str(self.amount)).quantize(Decimal("0.01"))
-        return SayAs(f"{self.currency}{amount}", "currency")
+        symbol = _CURRENCY_SYMBOLS.get(self.currency)
+        return SayAs(f"{symbol}{amount}" if symbol else f"{self.currency}{amount}", "currency")
+
+
+# Written with its symbol, a currency amount reads naturally in a transcript ("$42.10");
+# others keep the ISO code ("CHF12.00"), which say-as currency accepts as well.
+_CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
 @dataclass(frozen=True)

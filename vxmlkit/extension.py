@@ -127,9 +127,7 @@ class VxmlKit:
         self.sms_signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]), salt="vxmlkit.sms")
         self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report")
         self.sms_sealer = Sealer(secret, purpose="sms")
-        self.store = Store(str(config["VXMLKIT_DATABASE_URL"]))
-        self.sessions = SessionStore(self.store)
-        self.results = ResultStore(self.store)
+        self.use_store(Store(str(config["VXMLKIT_DATABASE_URL"])))
         from .sms.gateways import gateway_from_config, sms_settings
 
         # Read now so that a missing gateway setting fails at start-up, not during a call.
@@ -148,6 +146,15 @@ class VxmlKit:
         app.register_blueprint(make_blueprint(self), url_prefix=config["VXMLKIT_URL_PREFIX"])
         app.extensions["vxmlkit"] = self
         self.app = app
+
+    def use_store(self, store: Store) -> None:
+        """Keep sessions, results and messages in ``store`` from now on (a test's fresh file)."""
+        self.store = store
+        self.sessions = SessionStore(store)
+        self.results = ResultStore(store)
+        outbox = getattr(self, "sms_gateway", None)
+        if outbox is not None and getattr(outbox, "records_messages", False):
+            outbox.store = store
 
     @property
     def strict(self) -> bool:

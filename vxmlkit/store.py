@@ -227,6 +227,15 @@ class SessionStore:
                 ),
             )
 
+    def find(self, *, flow: str, call_id: str) -> CallSession | None:
+        """The newest session of ``flow`` started for Plum's ``call_id``, or None."""
+        self._ready()
+        row = self.store.connect().execute(
+            "SELECT id FROM call_sessions WHERE flow = ? AND call_id = ? ORDER BY created_at DESC LIMIT 1",
+            (flow, call_id),
+        ).fetchone()
+        return None if row is None else self.get(row["id"])
+
     def recent(self, *, flow: str | None = None, limit: int = 50) -> list[CallSession]:
         """The newest sessions first, optionally of one flow."""
         self._ready()

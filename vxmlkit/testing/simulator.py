@@ -1,0 +1,340 @@
+"""Dial a flow in-process and play the caller: hear, press, say, stay silent, hang up.
+
+:class:`Simulator` POSTs the start_url exactly as Plum does (``phone_number``,
+``message_reference``, ``call_parameters``, ``call_id``) through the app's blueprint, and runs
+:mod:`vxmlkit.browser` against the app with the in-process WSGI fetcher: no socket, no port.
+Each action on the returned :class:`Call` runs the interpreter until the call next waits for
+input or ends. Assertions fail with what the caller actually heard, and with the traceback
+when a step raised.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask
+
+from ..browser import Browser, FetchedDocument, Input, Session, WsgiFetcher
+from ..extension import VxmlKit, get_kit
+from ..sms import MemoryGateway
+from ..tokens import StepToken
+
+__all__ = ["Simulator", "Call", "SentMessage", "Transcript", "CALLEE_TYPES"]
+
+#: What ``session.connection.callee_type`` may be set to when dialling.
+CALLEE_TYPES = ("voice", "answeringmachine", "fax", "unknown")
+
+_BASE_URL = "http://vxmlkit.test"
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A text message a simulated call sent (the whole message, also in private mode)."""
+
+    to: str
+    sender: str | None
+    text: str
+    status: str
+    error: str | None = None
+    private: bool = False
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _local_url(url: str) -> str:
+    """A fetched URL without host and token, as a transcript shows it (stable between runs)."""
+    parts = urlsplit(url)
+    return parts.path
+
+
+class Transcript:
+    """What happened on a call, in order, as readable text (see :func:`assert_transcript`).
+
+    Lines are ``heard:``, ``pressed:``, ``said:``, ``silence``, ``fetched:``, ``sms:`` and
+    ``ended:``; URLs are shown without host and signed token so that the text is the same on
+    every run.
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+    def __repr__(self) -> str:
+        return f"Transcript({len(self.lines)} lines)"
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and any(text in line for line in self.lines)
+
+
+class Call:
+    """One simulated call. Created by :meth:`Simulator.dial`."""
+
+    def __init__(self, simulator: Simulator, flow: str, call_id: str, session: Session) -> None:
+        self._simulator = simulator
+        self.flow = flow
+        self.call_id = call_id
+        self.session = session
+
+    # -- the caller's actions ------------------------------------------------------------------
+
+    def _give(self, given: Input, action: str) -> Call:
+        if self.session.ended is not None:
+            raise AssertionError(f"cannot {action}: the call has ended ({self._how_it_ended()})\n{self._context()}")
+        if self.session.waiting is None:
+            raise AssertionError(f"cannot {action}: the call is not waiting for input\n{self._context()}")
+        try:
+            self.session.send(given)
+        except ValueError as exc:
+            raise AssertionError(f"cannot {action}: {exc}\n{self._context()}") from None
+        return self
+
+    def press(self, keys: str) -> Call:
+        """Press keys (``"1"``, ``"4111111111111111#"``) and run to the next wait or the end."""
+        return self._give(Input.dtmf(keys), f"press {keys!r}")
+
+    def say(self, text: str) -> Call:
+        """Speak ``text`` and run to the next wait or the end."""
+        return self._give(Input.speech(text), f"say {text!r}")
+
+    def silence(self) -> Call:
+        """Say nothing until the timeout (noinput)."""
+        return self._give(Input.noinput(), "stay silent")
+
+    def nomatch(self) -> Call:
+        """Answer with something no grammar matches (nomatch)."""
+        return self._give(Input.nomatch(), "answer out of grammar")
+
+    def record(self, seconds: float = 2.0) -> Call:
+        """Speak into a recording of ``seconds`` (when the call is recording)."""
+        return self._give(Input.recording(seconds), "record")
+
+    def transfer_ends(self, outcome: str = "far_end_disconnect") -> Call:
+        """End the transfer the call is making: busy, noanswer, far_end_disconnect ..."""
+        return self._give(Input.transfer(outcome), f"end the transfer with {outcome!r}")
+
+    def hang_up(self) -> Call:
+        """The caller hangs up."""
+        if self.session.ended is None:
+            self.session.hang_up()
+        return self
+
+    # -- what happened ------------------------------------------------------------------------
+
+    @property
+    def heard(self) -> list[str]:
+        """Everything heard since the caller's last input."""
+        return self.session.heard_since_input()
+
+    @property
+    def prompts(self) -> list[str]:
+        """Everything heard on the call, in order."""
+        return list(self.session.prompts)
+
+    def hears(self, expected: str | re.Pattern[str]) -> Call:
+        """Assert the caller heard ``expected`` since the last input.
+
+        A string matches case- and whitespace-insensitively anywhere in one prompt or in the
+        prompts joined; a compiled regex is searched the same way.
+        """
+        heard = self.heard
+        joined = " ".join(heard)
+        if isinstance(expected, re.Pattern):
+            found = any(expected.search(p) for p in heard) or expected.search(joined) is not None
+            shown = f"/{expected.pattern}/"
+        else:
+            wanted = _normalise(expected)
+            found = any(wanted in _normalise(p) for p in heard) or wanted in _normalise(joined)
+            shown = repr(expected)
+        if not found:
+            raise AssertionError(f"the caller did not hear {shown}\n{self._context()}")
+        return self
+
+    def does_not_hear(self, unexpected: str) -> Call:
+        """Assert the caller did not hear ``unexpected`` since the last input."""
+        if _normalise(unexpected) in _normalise(" ".join(self.heard)):
+            raise AssertionError(f"the caller heard {unexpected!r}\n{self._context()}")
+        return self
+
+    @property
+    def ended(self) -> str | None:
+        """How the call ended (``disconnect``, ``exit``, ``hangup``, ``transfer``, ``error``), or None."""
+        return self.session.ended
+
+    def hangs_up(self) -> Call:
+        """Assert the app ended the call (a disconnect or an exit), not an error or the caller."""
+        if self.session.ended not in ("disconnect", "exit"):
+            raise AssertionError(f"expected the app to end the call, but {self._how_it_ended()}\n{self._context()}")
+        failure = self.failure
+        if failure:
+            raise AssertionError(f"the call ended, but a step failed:\n{failure}\n{self._context()}")
+        return self
+
+    def transferred_to(self, number: str) -> Call:
+        """Assert the call was transferred to ``number`` (``+1617...`` or a tel:/sip: URI)."""
+        actual = self.session.transferred_to
+        wanted = number if ":" in number else f"tel:{number}"
+        if actual is None or actual.removeprefix("tel:") != wanted.removeprefix("tel:"):
+            raise AssertionError(f"expected a transfer to {number}, but {self._how_it_ended()}\n{self._context()}")
+        return self
+
+    @property
+    def exit_value(self) -> dict[str, Any] | None:
+        """``{"expr": ..., "namelist": {...}}`` of an ``<exit>``, or None."""
+        return self.session.exit
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The flow's ``call.state`` as stored now."""
+        stored = self._stored_session()
+        return dict(stored.state) if stored else {}
+
+    @property
+    def failure(self) -> str | None:
+        """The traceback of a step that raised on this call, if any."""
+        stored = self._stored_session()
+        return stored.error if stored is not None and stored.status == "error" else None
+
+    @property
+    def documents(self) -> list[FetchedDocument]:
+        """Every document fetched, with URL, method, status and text."""
+        return list(self.session.documents)
+
+    @property
+    def sms(self) -> list[SentMessage]:
+        """The text messages this call sent, oldest first."""
+        session = self._stored_session()
+        if session is None:
+            return []
+        return [
+            SentMessage(to=s.message.to, sender=s.message.sender, text=s.message.text, status=s.status,
+                        error=s.error, private=s.message.private)
+            for s in self._simulator.outbox.sent if s.message.call_session == session.id
+        ]
+
+    @property
+    def transcript(self) -> Transcript:
+        """The call as readable, stable text (heard / pressed / said / fetched / sms / ended)."""
+        lines: list[str] = []
+        messages = iter(self.sms)
+        for entry in self.session.transcript:
+            kind, data = entry.kind, entry.data
+            if kind == "heard":
+                lines.append(f"heard: {entry.text}")
+            elif kind == "input":
+                lines.append(_input_line(entry.text, data))
+            elif kind == "fetched":
+                url = data.get("url", "")
+                lines.append(f"fetched: {data.get('method', 'GET')} {_local_url(url)}")
+                if "/sms/" in url:
+                    message = next(messages, None)
+                    if message is not None:
+                        lines.append(f"sms: to {message.to}: {message.text} ({message.status})")
+            elif kind == "ended":
+                lines.append(f"ended: {entry.text}")
+            elif kind in ("transfer", "record", "fetchaudio"):
+                lines.append(f"{kind}: {entry.text}")
+        return Transcript(lines)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _stored_session(self):  # type: ignore[no-untyped-def]
+        return self._simulator.kit.sessions.find(flow=self.flow, call_id=self.call_id)
+
+    def _how_it_ended(self) -> str:
+        s = self.session
+        if s.ended is None:
+            waiting = s.waiting
+            return f"the call is still waiting for input ({waiting.kind} {waiting.name!r})" if waiting else "the call goes on"
+        how = f"the call ended with {s.ended}"
+        if s.error:
+            how += f" ({s.error}{': ' + s.error_message if s.error_message else ''})"
+        if s.transferred_to:
+            how += f" to {s.transferred_to}"
+        return how
+
+    def _context(self) -> str:
+        heard = self.heard
+        lines = ["heard since the last input:"]
+        lines += [f"  {p!r}" for p in heard] or ["  (nothing)"]
+        lines.append(self._how_it_ended())
+        failure = self.failure
+        if failure:
+            lines.append("a step raised:")
+            lines.append(failure.rstrip())
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<vxmlkit.testing.Call {self.flow} {self._how_it_ended()}>"
+
+
+def _input_line(text: str, data: Mapping[str, Any]) -> str:
+    kind = data.get("kind") or data.get("input") or ""
+    value = data.get("value", data.get("keys", data.get("text", "")))
+    if kind == "dtmf":
+        return f"pressed: {value}"
+    if kind in ("speech", "voice"):
+        return f"said: {value}"
+    if kind == "noinput":
+        return "silence"
+    if kind:
+        return f"{kind}: {value}" if value else kind
+    return f"caller: {text}"
+
+
+class Simulator:
+    """Dials flows of ``app`` in-process.
+
+    Messages the flows send go to :attr:`outbox` (a :class:`~vxmlkit.sms.MemoryGateway`
+    installed on the app; pass ``sms_gateway=MemoryGateway(fail_with=...)`` to test an error
+    branch); nothing leaves the machine.
+    """
+
+    def __init__(self, app: Flask, *, sms_gateway: MemoryGateway | None = None, max_steps: int = 10_000) -> None:
+        self.app = app
+        self.kit: VxmlKit = get_kit(app)
+        self.outbox = sms_gateway if sms_gateway is not None else MemoryGateway()
+        self.kit.sms_gateway = self.outbox
+        self.browser = Browser(WsgiFetcher(app, base_url=_BASE_URL), max_steps=max_steps)
+
+    def dial(
+        self,
+        flow: str,
+        *,
+        phone_number: str = "+15555550100",
+        message_reference: str = "",
+        call_parameters: str | Mapping[str, Any] = "",
+        call_id: str | None = None,
+        callee_type: str = "voice",
+        ani: str = "",
+    ) -> Call:
+        """Start a call of ``flow`` as Plum would and run it to its first wait (or its end).
+
+        ``call_parameters`` is the raw text Plum sends, or a mapping encoded as ``k=v&k2=v2``.
+        ``callee_type`` sets ``session.connection.callee_type`` (``answeringmachine`` tests the
+        machine branch).
+        """
+        if self.kit.flow(flow) is None:
+            raise LookupError(f"no flow {flow!r}; known: {', '.join(sorted(self.kit.flows)) or 'none'}")
+        if callee_type not in CALLEE_TYPES:
+            raise ValueError(f"callee_type must be one of {', '.join(CALLEE_TYPES)}, not {callee_type!r}")
+        if not isinstance(call_parameters, str):
+            call_parameters = urlencode({k: str(v) for k, v in call_parameters.items()})
+        call_id = call_id or uuid.uuid4().hex
+        token = self.kit.start_signer.sign(StepToken(flow, "-", "start"))
+        url = f"{_BASE_URL}{self.kit.start_path(flow)}?{urlencode({'t': token})}"
+        session = self.browser.dial(
+            url, method="POST",
+            data={"phone_number": phone_number, "message_reference": message_reference,
+                  "call_parameters": call_parameters, "call_id": call_id},
+            ani=ani, dnis=phone_number, callee_type=callee_type,
+        )
+        return Call(self, flow, call_id, session)
