@@ -172,6 +172,9 @@ def _register_optional() -> None:
     cli.add_command(sms_group, "sms")
     cli.add_command(outbox_command, "outbox")
     from .plum.cli import call_command, campaign_command
+    from .testing.cli import simulate_command
+
+    cli.add_command(simulate_command, "simulate")
 
     cli.add_command(call_command, "call")
     cli.add_command(campaign_command, "campaign")

@@ -13,6 +13,9 @@ Configuration (Flask config keys, each may also come from the environment):
 ``VXMLKIT_VOICEXML_VERSION``
     ``"2.0"`` or ``"2.1"`` to pin the version of every document (default: 2.0, or 2.1 when a
     document uses a 2.1 element).
+``VXMLKIT_TEMPLATE_FOLDERS``
+    Folders searched for templates before the app's own template folder and vxmlkit's
+    (a list, or paths joined with ``os.pathsep`` in the environment).
 ``VXMLKIT_LANG``
     The documents' ``xml:lang`` (default ``en-US``).
 ``VXMLKIT_MAX_INPUT_LENGTH``
@@ -63,6 +66,7 @@ _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_TOKEN_MAX_AGE": 7200,
     "VXMLKIT_VOICEXML_VERSION": None,
     "VXMLKIT_LANG": "en-US",
+    "VXMLKIT_TEMPLATE_FOLDERS": None,
     "VXMLKIT_MAX_INPUT_LENGTH": 4096,
     "VXMLKIT_MAX_RECORDING_BYTES": 10 * 1024 * 1024,
     "VXMLKIT_STRICT_DOCUMENTS": None,
@@ -133,7 +137,12 @@ class VxmlKit:
         # Read now so that a missing gateway setting fails at start-up, not during a call.
         self.sms_settings = sms_settings(config)
         self.sms_gateway = gateway_from_config(config, self.store)
-        folders = [Path(app.root_path) / app.template_folder] if app.template_folder else []
+        extra = config.get("VXMLKIT_TEMPLATE_FOLDERS") or []
+        if isinstance(extra, str):
+            extra = [part for part in extra.split(os.pathsep) if part]
+        folders = [Path(folder) for folder in extra]
+        if app.template_folder:
+            folders.append(Path(app.root_path) / app.template_folder)
         self.renderer = Renderer(
             extra_template_folders=[f for f in folders if f.is_dir()],
             lang=str(config["VXMLKIT_LANG"]),

@@ -139,6 +139,12 @@ CREATE INDEX IF NOT EXISTS call_sessions_flow ON call_sessions (flow, created_at
 """
 
 
+def _add_column_if_missing(store: Store, table: str, column: str, declaration: str) -> str:
+    """DDL that adds ``column`` to a table made by an earlier vxmlkit (empty when present)."""
+    columns = {row["name"] for row in store.connect().execute(f"PRAGMA table_info({table})")}
+    return "" if column in columns else f"ALTER TABLE {table} ADD COLUMN {column} {declaration};"
+
+
 @dataclass
 class CallSession:
     """One call's server-side record: who was called, with what, and the flow's state."""
@@ -164,9 +170,17 @@ class SessionStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._ready_done = False
 
     def _ready(self) -> None:
+        if self._ready_done:
+            return
         self.store.ensure_schema("call_sessions", _SESSIONS_DDL)
+        self.store.ensure_schema(
+            "call_sessions.internal",
+            _add_column_if_missing(self.store, "call_sessions", "internal", "TEXT NOT NULL DEFAULT '{}'"),
+        )
+        self._ready_done = True
 
     @staticmethod
     def new(*, flow: str, phone_number: str, message_reference: str, call_id: str, call_parameters: str) -> CallSession:
