@@ -111,8 +111,8 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             params = flow_cls.Params.parse(parse_call_parameters(session.call_parameters))
         except ParameterError as exc:
             session.status, session.error = "refused", str(exc)
-            log.warning("vxmlkit flow %r session %s: %s", flow_cls.name, session.id, exc)
-            raise _Refused(400, "bad_request", str(exc)) from exc
+            log.warning("vxmlkit flow %r session %s refused: %s", flow_cls.name, session.id, exc)
+            raise
         call = Call(
             flow=flow_cls.name,
             session_id=session.id,
@@ -143,6 +143,9 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             text = run(flow_cls, session, step, inputs)
         except _Refused:
             raise
+        except ParameterError:
+            # The callee has picked up: a polite goodbye is better than a platform error.
+            text = kit.renderer.render("vxml/error.vxml", {"reason": "bad_request"}, version="2.0").text
         except DocumentError as exc:
             if kit.strict:
                 raise

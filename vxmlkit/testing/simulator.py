@@ -199,9 +199,9 @@ class Call:
 
     @property
     def failure(self) -> str | None:
-        """The traceback of a step that raised on this call, if any."""
+        """Why the call could not go on: a step's traceback, or the refused call parameter."""
         stored = self._stored_session()
-        return stored.error if stored is not None and stored.status == "error" else None
+        return stored.error if stored is not None and stored.status in ("error", "refused") else None
 
     @property
     def documents(self) -> list[FetchedDocument]:
@@ -268,7 +268,7 @@ class Call:
         lines.append(self._how_it_ended())
         failure = self.failure
         if failure:
-            lines.append("a step raised:")
+            lines.append("the flow failed:")
             lines.append(failure.rstrip())
         return "\n".join(lines)
 
@@ -277,6 +277,12 @@ class Call:
 
 
 def _input_line(text: str, data: Mapping[str, Any]) -> str:
+    if data.get("private"):
+        # Input to a field with logging off: the interpreter kept only its length.
+        for verb in ("pressed", "said"):
+            if text.startswith(verb + " "):
+                return f"{verb}: {text[len(verb) + 1:]}"
+        return f"caller: {text}"
     kind = data.get("kind") or data.get("input") or ""
     value = data.get("value", data.get("keys", data.get("text", "")))
     if kind == "dtmf":
