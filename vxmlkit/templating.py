@@ -39,9 +39,6 @@ TEMPLATE_DIR = _find_template_dir()
 # U+FFFE/U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-#: Elements that exist only in VoiceXML 2.1.
-_V21_ELEMENTS = frozenset({"data", "foreach", "mark"})
-_VXML_NS = "http://www.w3.org/2001/vxml"
 
 
 def xml_safe(value: Any) -> Any:
@@ -73,19 +70,16 @@ class Rendered:
     template: str
 
 
+_USES_V21 = etree.XPath(
+    "boolean(//*[local-name()='data' or local-name()='foreach' or local-name()='mark']"
+    " | //*[local-name()='transfer'][@type] | //*[local-name()='disconnect'][@namelist]"
+    " | //*[local-name()='script' or local-name()='grammar'][@srcexpr])"
+)
+
+
 def needs_v21(root: etree._Element) -> bool:
     """True when the document uses an element or attribute that exists only in VoiceXML 2.1."""
-    for element in root.iter(etree.Element):
-        name = etree.QName(element).localname
-        if name in _V21_ELEMENTS:
-            return True
-        if name == "transfer" and element.get("type") is not None:
-            return True
-        if name == "disconnect" and element.get("namelist") is not None:
-            return True
-        if name in ("script", "grammar") and element.get("srcexpr") is not None:
-            return True
-    return False
+    return bool(_USES_V21(root))
 
 
 class Renderer:

@@ -34,11 +34,10 @@ def claim(store: Store, call_session: str, step: str, attempt: int) -> bool:
     """True when this request is the first for the key and so must send and answer."""
     _ready(store)
     try:
-        with store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO sms_continuations (call_session, step, attempt, document, created_at) VALUES (?, ?, ?, NULL, ?)",
-                (call_session, step, attempt, time.time()),
-            )
+        store.write(
+            "INSERT INTO sms_continuations (call_session, step, attempt, document, created_at) VALUES (?, ?, ?, NULL, ?)",
+            (call_session, step, attempt, time.time()),
+        )
     except sqlite3.IntegrityError:
         return False
     return True
@@ -47,11 +46,10 @@ def claim(store: Store, call_session: str, step: str, attempt: int) -> bool:
 def finish(store: Store, call_session: str, step: str, attempt: int, document: str) -> None:
     """Keep the document the first request answered with."""
     _ready(store)
-    with store.transaction() as conn:
-        conn.execute(
-            "UPDATE sms_continuations SET document = ? WHERE call_session = ? AND step = ? AND attempt = ?",
-            (document, call_session, step, attempt),
-        )
+    store.write(
+        "UPDATE sms_continuations SET document = ? WHERE call_session = ? AND step = ? AND attempt = ?",
+        (document, call_session, step, attempt),
+    )
 
 
 def wait_for_document(store: Store, call_session: str, step: str, attempt: int, *, timeout: float) -> str | None:
