@@ -42,10 +42,15 @@ def serve(app_spec: str | None, host: str, port: int) -> None:
     """Serve the flows over HTTP (development server; use gunicorn in production)."""
     from .extension import get_kit
 
+    from .urls import flow_urls
+
     app = _load(app_spec)
     kit = get_kit(app)
+    if not app.config.get("VXMLKIT_PUBLIC_URL"):
+        app.config["VXMLKIT_PUBLIC_URL"] = f"http://{host}:{port}"
+    click.echo(f"Serving {len(kit.flows)} flow(s) at http://{host}:{port} (start URLs, signed):")
     for name in sorted(kit.flows):
-        click.echo(f"  {name}: http://{host}:{port}{kit.start_path(name)}")
+        click.echo(f"  {name}: {flow_urls(app, name).start_url}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
@@ -96,7 +101,8 @@ def render(app_spec: str | None, flow: str, step_name: str | None, params: tuple
     client = app.test_client()
     form = {"phone_number": phone, "message_reference": "render", "call_id": "render",
             "call_parameters": urlencode(_pairs(params, "--param"))}
-    response = client.post(kit.start_path(flow), data=form)
+    start_token = kit.start_signer.sign(StepToken(flow, "-", "start"))
+    response = client.post(kit.start_path(flow), query_string={"t": start_token}, data=form)
     if step_name is not None and step_name != flow_cls.start_step and response.status_code == 200:
         session = kit.sessions.recent(flow=flow, limit=1)[0]
         token = kit.signer.sign(StepToken(flow, session.id, step_name))
