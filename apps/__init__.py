@@ -5,8 +5,12 @@ only, so they work both from a source checkout (``apps``) and inside the install
 (``vxmlkit.examples``).
 """
 
+from .appointment_reminder import AppointmentReminder
+from .order_confirmation import OrderConfirmation
+from .password_reset import PasswordReset
 from .payment_reminder import PaymentReminder
+from .survey import Survey
 
-FLOWS = [PaymentReminder]
+FLOWS = [PaymentReminder, PasswordReset, OrderConfirmation, AppointmentReminder, Survey]
 
-__all__ = ["FLOWS", "PaymentReminder"]
+__all__ = ["FLOWS", "AppointmentReminder", "OrderConfirmation", "PasswordReset", "PaymentReminder", "Survey"]

@@ -12,9 +12,9 @@ import hashlib
 from decimal import Decimal
 
 from vxmlkit import (
+    CallParams,
     Flow,
     Money,
-    Params,
     answering_machine,
     ask,
     digits,
@@ -33,12 +33,17 @@ def receipt_number(account: str, amount: Decimal, reference: str) -> str:
     return "R" + hashlib.sha256(f"{account}|{amount}|{reference}".encode()).hexdigest()[:8].upper()
 
 
+def cents(amount: Decimal) -> Decimal:
+    """``amount`` with two decimals, as a text message writes money (42.1 -> 42.10)."""
+    return amount.quantize(Decimal("0.01"))
+
+
 class PaymentReminder(Flow):
     """Reminds a customer of a balance due and takes a card payment."""
 
     name = "payment-reminder"
 
-    class Params(Params):
+    class Params(CallParams):
         amount: Decimal
         account: str
         due: dt.date | None = None
@@ -54,7 +59,7 @@ class PaymentReminder(Flow):
     @step
     def greet(self, call):
         p = call.params
-        due = ["due on", p.due] if p.due else ["due now"]
+        due = ["is due on", p.due] if p.due else ["is due now"]
         return menu(
             say("Your balance of", Money(p.amount), *due, "."),
             "Press 1 to pay now, or 2 to hear this again.",
@@ -91,7 +96,7 @@ class PaymentReminder(Flow):
             say("Your receipt number is", spell(call.state["receipt"]), "."),
             sms(
                 to=call.phone_number,
-                text=template("sms/payment_receipt.txt", amount=call.params.amount, account=call.params.account,
+                text=template("sms/payment_receipt.txt", amount=cents(call.params.amount), account=call.params.account,
                               last4=card[-4:], receipt=call.state["receipt"]),
                 then=self.receipt_sent,
                 on_error=self.receipt_failed,

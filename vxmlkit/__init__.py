@@ -40,16 +40,16 @@ from .components import (
     transfer,
 )
 from .extension import VxmlKit
-from .flow import Call, Flow, FlowDefinitionError, Params, ParameterError, step
+from .flow import Call, CallParams, Flow, FlowDefinitionError, ParameterError, step
 from .sms.step import sms
 
 __all__ = [
     "Call",
+    "CallParams",
     "Flow",
     "FlowDefinitionError",
     "Money",
     "ParameterError",
-    "Params",
     "Recording",
     "VxmlKit",
     "answering_machine",

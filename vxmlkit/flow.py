@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeVar, get_type_hints, overload
 from urllib.parse import parse_qsl
 
-__all__ = ["Flow", "step", "Call", "Params", "ParameterError", "FlowDefinitionError", "parse_call_parameters"]
+__all__ = ["Flow", "step", "Call", "CallParams", "ParameterError", "FlowDefinitionError", "parse_call_parameters"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,10 +116,10 @@ def _convert(name: str, value: Any, kind: Any) -> Any:
 _SUPPORTED_TYPES = (str, int, float, Decimal, bool, _dt.date, _dt.datetime)
 
 
-class Params:
-    """Typed call parameters. Subclass it inside a flow to declare them::
+class CallParams:
+    """Typed call parameters. Subclass it inside a flow, as ``Params``, to declare them::
 
-        class Params(Params):
+        class Params(CallParams):
             amount: Decimal
             account: str
             due: date | None = None
@@ -138,7 +138,7 @@ class Params:
         if cached is not None:
             return cached
         out: dict[str, tuple[Any, bool, Any]] = {}
-        hints = get_type_hints(cls) if cls is not Params else {}
+        hints = get_type_hints(cls) if cls is not CallParams else {}
         for name, hint in hints.items():
             if name.startswith("_"):
                 continue
@@ -159,7 +159,7 @@ class Params:
         return out
 
     @classmethod
-    def parse(cls, raw: Mapping[str, Any]) -> Params:
+    def parse(cls, raw: Mapping[str, Any]) -> CallParams:
         """Check and convert ``raw`` parameters; raises ParameterError naming the first bad one."""
         declared = cls.declared()
         values: dict[str, Any] = dict(raw)
@@ -217,7 +217,7 @@ class Call:
     message_reference: str
     call_id: str
     call_parameters: str
-    params: Params
+    params: CallParams
     #: Kept between steps (JSON-serialisable values).
     state: dict[str, Any] = field(default_factory=dict)
     #: The step being run.
@@ -244,7 +244,7 @@ class Flow:
 
     name: ClassVar[str]
     version: ClassVar[str | None] = None
-    Params: ClassVar[type[Params]] = Params
+    Params: ClassVar[type[CallParams]] = CallParams
     steps: ClassVar[dict[str, StepInfo]]
     start_step: ClassVar[str]
 

@@ -203,3 +203,33 @@ def test_fetchaudio_is_noted(vxml_call):
     )
     kinds = [(entry.kind, entry.text.rsplit("/", 1)[-1]) for entry in session.transcript if entry.kind in ("heard", "fetchaudio")]
     assert kinds == [("heard", "Wait."), ("fetchaudio", "hold.wav"), ("heard", "Done.")]
+
+
+def test_wsgi_base_url_with_a_path_sets_script_name():
+    seen: list[dict[str, Any]] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append({"script": environ["SCRIPT_NAME"], "path": environ["PATH_INFO"], "host": environ["HTTP_HOST"]})
+        start_response("200 OK", [("Content-Type", "application/voicexml+xml")])
+        return [VXML.format("<form><block>mounted</block></form>").encode()]
+
+    fetcher = WsgiFetcher(app, "https://ivr.example.com/calls")
+    response = fetcher.fetch(FetchRequest("https://ivr.example.com/calls/start?x=1"))
+    assert response.status == 200
+    assert seen == [{"script": "/calls", "path": "/start", "host": "ivr.example.com"}]
+
+
+def test_xml_base_on_an_element_changes_relative_resolution(vxml_call, tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "next.vxml").write_text(VXML.format("<form><block>in sub</block></form>"))
+    session = vxml_call(
+        f'<form xml:base="{tmp_path / "sub"}/"><block><goto next="next.vxml"/></block></form>'
+    )
+    assert session.prompts == ["in sub"]
+
+
+def test_wsgi_path_dial_resolves_relative_links_against_the_app_url():
+    seen: list[dict[str, Any]] = []
+    session = Browser(WsgiFetcher(_wsgi_app(seen))).dial("/save")
+    assert session.prompts == ["Saved.", "Bye."]
+    assert [doc.url for doc in session.documents] == ["/save", "http://localhost/done"]

@@ -513,13 +513,13 @@ def test_prompt_timeout_sets_the_wait_timeout(vxml_call):
     assert session.waiting.timeout == 12.0
 
 
-def test_unknown_child_of_a_field_names_the_element_and_line(vxml_call):
+def test_misplaced_child_of_a_field_is_badfetch_naming_element_and_line(vxml_call):
     session = vxml_call(
         '<vxml version="2.1" xmlns="http://www.w3.org/2001/vxml">\n<form>\n<field name="f" type="digits">\n'
         "<log>not here</log>\n</field></form></vxml>"
     )
-    assert session.error == "error.unsupported.log"
-    assert "line 4" in session.error_message
+    assert session.error == "error.badfetch"
+    assert "<log> may not appear inside <field>" in session.error_message and "line 4" in session.error_message
 
 
 def test_event_counters_reset_when_the_form_is_entered_again(vxml_call):
@@ -637,3 +637,26 @@ def test_goto_nextitem_to_missing_item_is_badfetch(vxml_call):
     session = vxml_call('<form><block><goto nextitem="nothing"/></block></form>')
     assert session.error == "error.badfetch"
     assert "nothing" in session.error_message
+
+
+def test_incomplete_dtmf_is_nomatch_after_the_interdigit_timeout(vxml_call):
+    session = vxml_call(
+        """<form><field name="pin" type="digits?length=4">
+             <nomatch><exit expr="_message"/></nomatch></field></form>""",
+        ["dtmf:12"],
+    )
+    assert "incomplete" in session.exit["expr"] and "interdigit" in session.exit["expr"]
+
+
+def test_universal_commands_when_enabled(vxml_call):
+    document = """<property name="universals" value="{}"/>
+        <form><field name="f" type="digits">
+          <help>Say some digits.</help>
+          <catch event="cancel"><exit expr="'cancelled'"/></catch>
+        </field></form>"""
+    session = vxml_call(document.format("all"), ["say:help", "say:cancel"])
+    assert session.prompts == ["Say some digits."]
+    assert session.exit["expr"] == "cancelled"
+    off = vxml_call(document.format("none"), ["say:help"])
+    assert off.prompts == [] and off.ended == "hangup"
+    assert vxml_call(document.format("operator"), []).error == "error.unsupported.universals"

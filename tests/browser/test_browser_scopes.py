@@ -261,3 +261,15 @@ def test_document_scoped_form_grammar_carries_the_utterance_into_its_form(vxml_c
     )
     assert session.prompts == ["Three digits."]
     assert session.exit["expr"] == "ordered pizza"
+
+
+def test_data_json_answer_becomes_a_value(vxml_call, tmp_path):
+    (tmp_path / "balance.json").write_text('{"amount": 42.1, "items": [1, 2]}')
+    session = vxml_call('<form><block><data name="d" src="balance.json"/><exit expr="d.amount + d.items.length"/></block></form>')
+    assert session.exit["expr"] == 44.1
+
+
+def test_submit_with_unsupported_enctype_is_unsupported(vxml_call):
+    session = vxml_call('<form><block><submit next="x.vxml" method="post" enctype="application/json"/></block></form>')
+    assert session.error == "error.unsupported.submit"
+    assert "application/json" in session.error_message

@@ -109,3 +109,30 @@ def test_script_declarations_finds_top_level_names():
         for (var i = 0; i < 3; i++) { var inner = i; }
     """
     assert script_declarations(source) == (["a", "b", "c", "d", "e", "i", "inner"], ["g"])
+
+
+def test_private_field_input_is_not_kept_in_the_transcript(vxml_call):
+    session = vxml_call(
+        """<form><field name="card" type="digits"><property name="logging" value="false"/>
+             <prompt>Card number?</prompt><filled><exit expr="card.length"/></filled></field></form>""",
+        ["dtmf:4111111111111111#"],
+    )
+    assert session.exit["expr"] == 16
+    assert "4111" not in session.transcript_text()
+    assert "4111" not in json.dumps(session.to_json())
+
+
+@pytest.mark.parametrize(
+    ("events", "thrown", "expected"),
+    [
+        ("", "error.badfetch", "error.badfetch"),
+        ("error", "error.badfetch.http.404", "error"),
+        ("error error.badfetch", "error.badfetch.http.404", "error.badfetch"),
+        ("error.bad", "error.badfetch", None),
+        ("nomatch noinput", "noinput", "noinput"),
+    ],
+)
+def test_matched_event_name(events, thrown, expected):
+    from vxmlkit.browser.events import matched_event_name
+
+    assert matched_event_name(events, thrown) == expected

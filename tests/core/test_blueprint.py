@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from vxmlkit import Flow, Params, Recording, ask, digits, hangup, record, say, step
+from vxmlkit import CallParams, Flow, Recording, ask, digits, hangup, record, say, step
 from vxmlkit.extension import get_kit
 from vxmlkit.tokens import StepToken
 from vxmlkit.validation import check_document
@@ -28,7 +28,7 @@ class Survey(Flow):
 
     name = "survey"
 
-    class Params(Params):
+    class Params(CallParams):
         customer: str
         visits: int = 1
         amount: Decimal | None = None

@@ -29,7 +29,7 @@ def test_scripted_call_prints_the_transcript(tmp_path, monkeypatch):
     result = run("desk", "--phone", "+16175551234", "--input", "dtmf:1", "--input", "dtmf:1234")
     assert result.exit_code == 0, result.output
     assert "heard: Welcome to the desk." in result.output
-    assert "sms: to +16175551234: Your code is 4321. (queued)" in result.output
+    assert "sms: to +16175551234: (private message, 18 characters) (queued)" in result.output
     assert result.output.rstrip().endswith("ended: disconnect")
 
 

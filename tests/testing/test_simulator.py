@@ -95,7 +95,7 @@ def test_documents_and_transcript(simulator):
     assert "fetched: POST /vxml/desk/start" in text and "pressed: 1\n" in text
     # The PIN field is private (logging off): the transcript keeps its length, not its keys.
     assert "pressed: (private input, 4 characters)" in text and "1234" not in text
-    assert "sms: to +15555550100: Your code is 4321. (queued)" in text
+    assert "sms: to +15555550100: (private message, 18 characters) (queued)" in text and "4321" not in text
     assert "?t=" not in text
 
 

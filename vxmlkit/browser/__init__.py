@@ -6,9 +6,10 @@
 >>> session.send(Input.dtmf("1"))                           # press a key, run to the next wait
 
 The pipeline, one module each: :mod:`.fetching` (file, HTTP, in-process WSGI),
-:mod:`.document` (parsing), :mod:`.scripting` (QuickJS scopes), :mod:`.interpreter` (the Form
-Interpretation Algorithm), :mod:`.executable` (executable content), :mod:`.activation` and
-:mod:`.grammars` (grammars), :mod:`.events`, :mod:`.platform` (the simulated caller).
+:mod:`.document` (parsing and the static checks), :mod:`.scripting` (QuickJS scopes),
+:mod:`.interpreter` (the Form Interpretation Algorithm), :mod:`.executable` (executable
+content), :mod:`.prompts` (SSML to text), :mod:`.activation` and :mod:`.grammars` (grammars),
+:mod:`.events`, :mod:`.platform` (the simulated caller), :mod:`.session` (Browser, Session).
 """
 
 from .events import InterpreterError, VxmlEvent

@@ -79,13 +79,13 @@ class GrammarSet:
             src = self.interp.js.eval_str(element.get("srcexpr"))
         try:
             if src:
-                url = resolve_url(doc.base, src)
+                url = resolve_url(element.base or doc.base, src)
                 if url.startswith("builtin:"):
                     grammar = module.builtin_grammar(url, mode=mode)
                 else:
                     grammar = self._external_grammar(url, mode)
             else:
-                grammar = module.srgs_grammar(element, base_url=doc.base, mode=mode, load=self._load)
+                grammar = module.srgs_grammar(element, base_url=element.base or doc.base, mode=mode, load=self._load)
         except VxmlEvent:
             raise
         except module.GrammarError as exc:
@@ -164,6 +164,13 @@ class GrammarSet:
                 raise self._error(exc, element, self._doc_of(env, element)) from None
             cache[key] = compiled
         return cache[key]
+
+    def universal(self, name: str) -> Any:
+        """The voice grammar of one universal command ("help", "exit", "cancel")."""
+        key = ("universal", name)
+        if key not in self._external:
+            self._external[key] = _grammars_module().choices_grammar([(name, [name])], mode="voice")
+        return self._external[key]
 
     def link_grammars(self, env: Env, link: Any) -> list[Any]:
         """A ``<link>``'s grammars (``<grammar>`` children and its ``dtmf`` attribute)."""

@@ -135,9 +135,7 @@ class Document:
             elif tag in ("meta", "metadata", "catch", "help"):
                 continue
             else:
-                raise VxmlEvent(
-                    f"error.unsupported.{tag}", f"<{tag}> is not supported at document level", line=child.sourceline, url=url
-                )
+                raise misplaced(tag, "vxml", child.sourceline, url)
 
     def line(self, element: Any) -> int | None:
         """The source line of an element."""
@@ -170,6 +168,28 @@ class Document:
         return self._forms[id(dialog)].id
 
 
+# Every element of VoiceXML 2.1 (with the SSML and SRGS elements a document may hold)
+VOICEXML_ELEMENTS = frozenset(
+    (
+        "assign", "audio", "block", "catch", "choice", "clear", "data", "disconnect", "else", "elseif",
+        "enumerate", "error", "exit", "field", "filled", "foreach", "form", "goto", "grammar", "help", "if",
+        "initial", "link", "log", "mark", "menu", "meta", "metadata", "noinput", "nomatch", "object",
+        "option", "param", "prompt", "property", "record", "reprompt", "return", "script", "subdialog",
+        "submit", "throw", "transfer", "value", "var", "vxml",
+        "break", "desc", "emphasis", "lexicon", "p", "phoneme", "prosody", "s", "say-as", "sub", "voice",
+        "item", "one-of", "rule", "ruleref", "tag", "token", "example",
+    )
+)  # fmt: skip
+
+
+def misplaced(tag: str, parent: str, line: int | None, url: str) -> VxmlEvent:
+    """The event for an element where it may not appear: error.badfetch for a VoiceXML element in
+    the wrong place (an invalid document), error.unsupported.<tag> for an element VoiceXML lacks."""
+    if tag in VOICEXML_ELEMENTS:
+        return VxmlEvent("error.badfetch", f"<{tag}> may not appear inside <{parent}>", line=line, url=url)
+    return VxmlEvent(f"error.unsupported.{tag}", f"<{tag}> is not a VoiceXML element the vxmlkit browser knows (inside <{parent}>)", line=line, url=url)
+
+
 _PROMPTING = frozenset(("prompt", "audio", "value", "enumerate", "property")) | HANDLER_TAGS
 _ITEM_CHILDREN: dict[str, frozenset[str]] = {
     "field": _PROMPTING | {"grammar", "option", "filled", "link"},
@@ -188,7 +208,7 @@ def _build_menu(model: FormModel, url: str) -> None:
     for child in element_children(model.element):
         tag = local_name(child)
         if tag not in _MENU_CHILDREN:
-            raise VxmlEvent(f"error.unsupported.{tag}", f"<{tag}> is not supported inside <menu>", line=child.sourceline, url=url)
+            raise misplaced(tag, "menu", child.sourceline, url)
         if tag in HANDLER_TAGS:
             model.handlers.append(child)
         elif tag == "property":
@@ -218,12 +238,7 @@ def _build_form(model: FormModel, url: str) -> None:
             for sub in element_children(child):
                 sub_tag = local_name(sub)
                 if allowed is not None and sub_tag not in allowed:
-                    raise VxmlEvent(
-                        f"error.unsupported.{sub_tag}",
-                        f"<{sub_tag}> is not supported inside <{tag}>",
-                        line=sub.sourceline,
-                        url=url,
-                    )
+                    raise misplaced(sub_tag, tag, sub.sourceline, url)
                 if sub_tag == "filled":
                     names = tuple((sub.get("namelist") or "").split()) or (name,)
                     model.filled.append(FilledAction(sub, item, names, sub.get("mode", "all")))
@@ -240,7 +255,7 @@ def _build_form(model: FormModel, url: str) -> None:
         elif tag == "property":
             model.properties[child.get("name", "")] = child.get("value", "")
         else:
-            raise VxmlEvent(f"error.unsupported.{tag}", f"<{tag}> is not supported in <form>", line=child.sourceline, url=url)
+            raise misplaced(tag, "form", child.sourceline, url)
     # form-level <filled> without a namelist applies to every input item of the form
     input_names = tuple(item.name for item in model.items if item.tag in INPUT_ITEM_TAGS)
     for action in model.filled:

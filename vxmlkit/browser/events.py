@@ -22,7 +22,7 @@ __all__ = [
     "ReturnFromSubdialog",
     "Transition",
     "VxmlEvent",
-    "event_matches",
+    "matched_event_name",
 ]
 
 
@@ -51,20 +51,23 @@ class VxmlEvent(Exception):
         return f"{self.name}{': ' + self.message if self.message else ''}{where}"
 
 
-def event_matches(catch_events: str, thrown: str) -> bool:
-    """True when a ``<catch event="...">`` list matches the thrown event name.
+def matched_event_name(catch_events: str, thrown: str) -> str | None:
+    """The name in a ``<catch event="...">`` list that matches the thrown event, or None.
 
-    An empty list (or ``.``) catches everything; otherwise one of the names must be a
-    prefix of the thrown name on whole dot-separated tokens.
+    An empty list (or ``.``) catches everything and answers the thrown name itself; otherwise
+    the longest listed name that is a prefix of the thrown name on whole dot-separated tokens.
     """
     names = catch_events.split()
     if not names:
-        return True
+        return thrown
+    best: str | None = None
     for name in names:
         name = name.rstrip(".") if name != "." else name
-        if name in (".", "") or thrown == name or thrown.startswith(name + "."):
-            return True
-    return False
+        if name in (".", ""):
+            return thrown
+        if (thrown == name or thrown.startswith(name + ".")) and (best is None or len(name) > len(best)):
+            best = name
+    return best
 
 
 class Transition(Exception):

@@ -15,13 +15,21 @@ from typing import TYPE_CHECKING, Any
 from .activation import GrammarSet
 from .document import (
     HANDLER_TAGS,
+    VOICEXML_ELEMENTS,
     Document,
     FormItem,
     element_children,
     local_name,
     xml_to_json_tree,
 )
-from .events import DialogTransition, ExitCall, GotoItem, ReturnFromSubdialog, VxmlEvent
+from .events import (
+    DialogTransition,
+    ExitCall,
+    GotoItem,
+    ReturnFromSubdialog,
+    VxmlEvent,
+    matched_event_name,
+)
 from .fetching import FetchRequest, FormValue, Upload, resolve_url
 from .prompts import SSML_CONTAINERS, SSML_SKIPPED, QueuedPrompt, normalise
 from .scripting import UNDEFINED, Scope, is_identifier
@@ -95,6 +103,8 @@ class Executor:
 
     def _unsupported(self, env: Env, element: Any, where: str) -> VxmlEvent:
         tag = local_name(element)
+        if tag in VOICEXML_ELEMENTS:
+            return self._event(env, "error.badfetch", f"<{tag}> may not appear {where}", element)
         return self._event(env, f"error.unsupported.{tag}", f"<{tag}> is not supported {where} by the vxmlkit browser", element)
 
     def _evaluation(self, env: Env, element: Any, action: Any) -> Any:
@@ -186,7 +196,7 @@ class Executor:
         if element.get("srcexpr"):
             src = self.js.eval_str(element.get("srcexpr"))
         if src:
-            url = resolve_url(env.doc.base, src)
+            url = resolve_url(element.base or env.doc.base, src)
             timeout = element.get("fetchtimeout")
             response = self.session.fetch(FetchRequest(url=url, timeout=parse_seconds(timeout) if timeout else None))
             source = response.body.decode(element.get("charset") or "utf-8", errors="replace")
@@ -259,10 +269,10 @@ class Executor:
         if fetchaudio is None:
             fetchaudio = self.interp.properties(env.state, env.ctx, env.item.element if env.item else None).get("fetchaudio") or None
         if fetchaudio:
-            fetchaudio = resolve_url(env.doc.base, fetchaudio)
+            fetchaudio = resolve_url(element.base or env.doc.base, fetchaudio)
         if target.startswith("#") and not submit:
             return DialogTransition(url=None, dialog=target[1:] or None, fetchaudio=fetchaudio)
-        url = resolve_url(env.doc.base, target)
+        url = resolve_url(element.base or env.doc.base, target)
         address, _, fragment = url.partition("#")
         timeout_text = element.get("fetchtimeout") or self.interp.properties(env.state, env.ctx, None).get("fetchtimeout")
         timeout = parse_seconds(timeout_text) if timeout_text else None
@@ -272,8 +282,15 @@ class Executor:
         if submit:
             method = (element.get("method") or "get").upper()
             if method not in ("GET", "POST"):
-                raise self._event(env, "error.badfetch", f"method {method!r} is not get or post", element)
+                raise self._event(env, f"error.unsupported.{local_name(element)}", f"method {method!r} is not get or post", element)
             enctype = element.get("enctype") or enctype
+            if enctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                raise self._event(
+                    env,
+                    f"error.unsupported.{local_name(element)}",
+                    f"enctype {enctype!r} is not application/x-www-form-urlencoded or multipart/form-data",
+                    element,
+                )
             names = element.get("namelist")
             if names is not None:
                 namelist = tuple(names.split())
@@ -369,12 +386,21 @@ class Executor:
             self.session._note("fetchaudio", transition.fetchaudio, {"url": request.url})
         response = self.session.fetch(request)
         name = element.get("name")
+        if name and not is_identifier(name):
+            raise self._event(env, "error.semantic", f"<data name={name!r}> is not a valid variable name", element)
+        depth = len(env.chain) - 1
+        found = self._declared_depth(env, name) if name else None
+        if "json" in response.content_type.lower():
+            # Plum's extension: a JSON answer becomes a plain ECMAScript value
+            try:
+                value = json.loads(response.body)
+            except ValueError as exc:
+                raise self._event(env, "error.badfetch", f"the JSON answer of {request.url} does not parse: {exc}", element) from None
+            if name:
+                self.js.set_value(name, value, depth=depth if found is None else found)
+            return
         tree = xml_to_json_tree(response.body, request.url)
         if name:
-            if not is_identifier(name):
-                raise self._event(env, "error.semantic", f"<data name={name!r}> is not a valid variable name", element)
-            depth = len(env.chain) - 1
-            found = self._declared_depth(env, name)
             self.js.set_dom(name, json.dumps(tree), depth=depth if found is None else found)
 
     def _declared_depth(self, env: Env, name: str) -> int | None:
@@ -472,7 +498,8 @@ class Executor:
             return fallback
         if not source:
             raise self._event(env, "error.badfetch", "<audio> needs src or expr", element)
-        return resolve_url(env.doc.base, source) if "://" in env.doc.base else source
+        base = element.base or env.doc.base
+        return resolve_url(base, source) if "://" in base else source
 
     def _render_foreach(self, env: Env, element: Any) -> str:
         array, item = element.get("array"), element.get("item")
@@ -557,7 +584,7 @@ class Executor:
         for handler in candidates:
             tag = local_name(handler)
             events = handler.get("event", "") if tag == "catch" else tag
-            matched = _matched_name(events, name)
+            matched = matched_event_name(events, name)
             if matched is None:
                 continue
             cond = handler.get("cond")
@@ -575,21 +602,6 @@ class Executor:
             return None
         best = max(handler_count for handler_count, _ in matching)
         return next(handler for handler_count, handler in matching if handler_count == best)
-
-
-def _matched_name(events: str, thrown: str) -> str | None:
-    """The name in a catch's event list that matches the thrown event (the full name for a catch-all)."""
-    names = events.split()
-    if not names:
-        return thrown
-    best: str | None = None
-    for name in names:
-        name = name.rstrip(".") if name != "." else name
-        if name in (".", ""):
-            return thrown
-        if (thrown == name or thrown.startswith(name + ".")) and (best is None or len(name) > len(best)):
-            best = name
-    return best
 
 
 def _audio_text(recording: dict[str, Any]) -> str:

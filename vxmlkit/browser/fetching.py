@@ -8,6 +8,7 @@ application called in-process (no socket, no port).
 
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import socket
@@ -226,7 +227,7 @@ class HttpFetcher:
             if isinstance(reason, (TimeoutError, socket.timeout)):
                 raise FetchError(f"timed out after {timeout:g} s fetching {url}", url=url) from exc
             raise FetchError(f"cannot fetch {url}: {reason}", url=url) from exc
-        except OSError as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:
             raise FetchError(f"cannot fetch {url}: {exc}", url=url) from exc
 
 

@@ -14,6 +14,7 @@ from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import items
 from .document import (
     Document,
     FormItem,
@@ -33,7 +34,7 @@ from .events import (
 )
 from .executable import Env, Executor, parse_seconds
 from .fetching import FetchRequest
-from .platform import Input, InputRequest, fake_recording
+from .platform import Input, InputRequest
 from .scripting import UNDEFINED, Scope
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ _DEFAULT_PROPERTIES = {
 }
 
 _REPROMPT_EVENTS = ("noinput", "nomatch", "help", "maxspeechtimeout")
+_UNIVERSALS = ("help", "exit", "cancel")
 
 
 @dataclass
@@ -178,7 +180,6 @@ class Interpreter:
         self.ending: str | None = None  # how the call ends once it ends (disconnect, hangup, transfer)
         self.session_scope = self.js.new_scope("session")
         self.recordings: dict[int, bytes] = {}
-        self._anonymous_dialogs = 0
 
     # -- the call ---------------------------------------------------------------------------------
 
@@ -220,7 +221,7 @@ class Interpreter:
             session._end("error", event.name, event.describe())
         except CallEnded as ended:
             self.flush_prompts()
-            session._end(self.ending if ended.how in ("exit",) and self.ending else ended.how, ended.error, ended.message)
+            session._end(ended.how, ended.error, ended.message)
 
     def tick(self, element: Any = None) -> None:
         """Count one interpreter step; a call past max_steps ends with an error."""
@@ -243,7 +244,8 @@ class Interpreter:
             self.flush_prompts()
             self.session._note("fetchaudio", fetchaudio, {"url": request.url})
         response = self.session.fetch(request)
-        return self.browser._parse(response.url if "://" in request.url else request.url, response.body)
+        # the answer's URL (after redirects, or made absolute by the WSGI fetcher) is the base for relative URIs
+        return self.browser._parse(response.url if "://" in response.url else request.url, response.body)
 
     # -- execution contexts -----------------------------------------------------------------------
 
@@ -506,11 +508,11 @@ class Interpreter:
         if tag in ("field", "initial"):
             yield from self.collect_field(state, item)
         elif tag == "record":
-            yield from self.collect_record(state, item)
+            yield from items.collect_record(self, state, item)
         elif tag == "transfer":
-            yield from self.do_transfer(state, item)
+            yield from items.do_transfer(self, state, item)
         elif tag == "subdialog":
-            yield from self.do_subdialog(state, item)
+            yield from items.do_subdialog(self, state, item)
         else:  # pragma: no cover - the document model only lists known form items
             raise InterpreterError(f"unknown form item <{tag}>")
 
@@ -590,7 +592,10 @@ class Interpreter:
         given = yield request
         if given is None:
             raise InterpreterError("the call is waiting for input: send an Input")
-        session._note("input", given.describe(), {"kind": given.kind, "value": given.value, "item": request.name})
+        if request.private:
+            session._note("input", given.describe(private=True), {"kind": given.kind, "item": request.name, "private": True})
+        else:
+            session._note("input", given.describe(), {"kind": given.kind, "value": given.value, "item": request.name})
         session._heard_mark = len(session.prompts)
         if given.barge_in:
             for index in played:
@@ -653,6 +658,26 @@ class Interpreter:
         active.extend(self._document_grammars(env, ctx.doc, state.model.element))
         if ctx.app.root is not None and ctx.app.root is not ctx.doc:
             active.extend(self._document_grammars(env, ctx.app.root, state.model.element))
+        active.extend(self.universal_grammars(state, item))
+        return active
+
+    def universal_grammars(self, state: FormState, item: FormItem | None) -> list[ActiveGrammar]:
+        """The platform's universal commands enabled by the ``universals`` property: saying
+        "help", "exit" or "cancel" throws the event of that name."""
+        props = self.properties(state, state.ctx, item.element if item is not None and item.tag != "menu" else None)
+        enabled = props.get("universals", "none").split()
+        if enabled == ["none"] or not enabled:
+            return []
+        names = list(_UNIVERSALS) if "all" in enabled else enabled
+        active = []
+        for name in names:
+            if name not in _UNIVERSALS:
+                raise VxmlEvent(
+                    "error.unsupported.universals",
+                    f"universal command {name!r} is not one the vxmlkit browser has (help, exit, cancel)",
+                    url=state.ctx.doc.url,
+                )
+            active.append(ActiveGrammar(self.exec.grammars.universal(name), "universal", name))
         return active
 
     def _links_of(self, element: Any) -> list[Any]:
@@ -714,6 +739,9 @@ class Interpreter:
                 raise VxmlEvent("error.semantic", f"grammar tag failed: {exc}", url=ctx.doc.url) from None
             if match is not None:
                 return Recognition(match.utterance, match.interpretation, match.confidence, inputmode, candidate)
+        if mode == "dtmf" and any(c.grammar.mode == "dtmf" and c.grammar.is_prefix(text) for c in active):
+            interdigit = props.get("interdigittimeout", "5s")
+            raise VxmlEvent("nomatch", f"{text!r} is incomplete: no more keys before the interdigit timeout ({interdigit})")
         raise VxmlEvent("nomatch")
 
     def collect_field(self, state: FormState, item: FormItem) -> Waiting:
@@ -729,6 +757,7 @@ class Interpreter:
             timeout=parse_seconds(props.get("timeout", "5s")),
             url=state.ctx.doc.url,
             line=element.sourceline,
+            private=props.get("logging", "true") == "false",
         )
         given = yield from self.wait(request)
         recognition = self.recognise(given, active, props, state.ctx)
@@ -741,6 +770,8 @@ class Interpreter:
         self.js.set_lastresult(recognition.result(), depth=1)
         source = recognition.source
         env = Env(ctx=ctx, state=state, chain=state.chain, item=item)
+        if source.kind == "universal":
+            raise VxmlEvent(source.owner, f"the caller said {recognition.utterance!r}")
         if source.kind in ("link", "choice"):
             self.exec.follow(env, source.owner, recognition, owner_doc=source.doc)
             return
@@ -814,142 +845,6 @@ class Interpreter:
             self.exec.run(env, action.element)
         state.event_item = None
 
-    # -- record, transfer, subdialog ---------------------------------------------------------------
-
-    def collect_record(self, state: FormState, item: FormItem) -> Waiting:
-        """``<record>``: a fake recording of the length the caller's input says."""
-        element = item.element
-        props = self.properties(state, state.ctx, element)
-        active = self.active_grammars(state, item, modal=element.get("modal", "true") != "false")
-        request = InputRequest(
-            kind="record",
-            name=item.name,
-            modes=tuple(props.get("inputmodes", "dtmf voice").split()),
-            timeout=parse_seconds(props.get("timeout", "5s")),
-            url=state.ctx.doc.url,
-            line=element.sourceline,
-        )
-        if element.get("beep", "false") == "true":
-            self.session._queue.append(_beep())
-        given = yield from self.wait(request)
-        maxtime = parse_seconds(element.get("maxtime") or "0s")
-        if given.kind == "noinput":
-            raise VxmlEvent("noinput")
-        if given.kind == "nomatch":
-            raise VxmlEvent("nomatch")
-        termchar = ""
-        if given.kind == "recording":
-            seconds, termchar = given.seconds, given.termchar or ""
-        elif given.kind == "dtmf":
-            dtmfterm = element.get("dtmfterm", "true") == "true"
-            if any(g.grammar.mode == "dtmf" and g.kind != "item" for g in active) and not dtmfterm:
-                self.process(state, item, self.recognise(given, active, props, state.ctx))
-                return
-            seconds, termchar = 2.0, given.value[:1]
-        elif given.kind == "speech":
-            seconds = 2.0
-        else:
-            raise InterpreterError(f"a {given.kind} input cannot answer a <record>")
-        hit_max = bool(maxtime) and seconds >= maxtime
-        if hit_max:
-            seconds = maxtime
-        audio = fake_recording(seconds)
-        recording_id = len(self.recordings) + 1
-        self.recordings[recording_id] = audio
-        media_type = element.get("type") or "audio/x-wav"
-        value = {"$recording": recording_id, "duration": int(seconds * 1000), "size": len(audio), "type": media_type}
-        shadow = {"duration": int(seconds * 1000), "size": len(audio), "termchar": termchar or None, "maxtime": hit_max}
-        self.session._note("record", f"{item.name}: {seconds:g} s", {"item": item.name, "seconds": seconds, "termchar": termchar or None})
-        self.fill(state, item, value, None, shadow)
-        self.after_filled(state, [item])
-
-    def do_transfer(self, state: FormState, item: FormItem) -> Waiting:
-        """``<transfer>``: blind ends the call as transferred; bridge/consultation wait for the outcome."""
-        element = item.element
-        env = Env(ctx=state.ctx, state=state, chain=state.chain, item=item)
-        self.js.use(state.chain)
-        destination = element.get("dest")
-        if element.get("destexpr"):
-            destination = self.js.eval_str(element.get("destexpr"))
-        if not destination:
-            raise VxmlEvent("error.badfetch", "<transfer> needs dest or destexpr", line=element.sourceline, url=state.ctx.doc.url)
-        kind = element.get("type")
-        if kind is None:
-            kind = "bridge" if element.get("bridge", "false") == "true" else "blind"
-        if kind not in ("blind", "bridge", "consultation"):
-            raise VxmlEvent("error.badfetch", f"<transfer type={kind!r}> is not blind, bridge or consultation", line=element.sourceline, url=state.ctx.doc.url)
-        aai = element.get("aai")
-        if element.get("aaiexpr"):
-            aai = self.js.eval_str(element.get("aaiexpr"))
-        self.session._note("transfer", f"{kind} transfer to {destination}", {"dest": destination, "type": kind, "aai": aai})
-        self.session.transferred_to = destination
-        if kind == "blind":
-            self.flush_prompts()
-            self.ending = "transfer"
-            self.final = True
-            raise VxmlEvent("connection.disconnect.transfer", f"blind transfer to {destination}")
-        props = self.properties(state, state.ctx, element)
-        request = InputRequest(kind="transfer", name=item.name, modes=tuple(props.get("inputmodes", "dtmf voice").split()), url=state.ctx.doc.url, line=element.sourceline)
-        given = yield from self.wait(request)
-        if given.kind == "noinput":
-            outcome = "noanswer"
-        elif given.kind == "transfer":
-            outcome = given.value
-        elif given.kind in ("dtmf", "speech"):
-            active = self.active_grammars(state, item, modal=True)
-            self.recognise(given, active, props, state.ctx)
-            outcome = "near_end_disconnect"
-        else:
-            raise InterpreterError(f"a {given.kind} input cannot answer a <transfer>")
-        if kind == "consultation" and outcome in ("far_end_disconnect", "near_end_disconnect", "maxtime_disconnect", "network_disconnect"):
-            self.ending = "transfer"
-            self.final = True
-            raise VxmlEvent("connection.disconnect.transfer", f"consultation transfer to {destination} completed")
-        if outcome in ("busy", "noanswer", "network_busy"):
-            self.session.transferred_to = None
-        duration = 0 if outcome in ("busy", "noanswer", "network_busy", "unknown") else 1
-        self.fill(state, item, outcome, None, {"duration": duration, "inputmode": "dtmf" if given.kind == "dtmf" else ("voice" if given.kind == "speech" else None), "utterance": given.value if given.kind in ("dtmf", "speech") else None})
-        del env
-        self.after_filled(state, [item])
-
-    def do_subdialog(self, state: FormState, item: FormItem) -> Waiting:
-        """``<subdialog>``: run the target in a new execution context; its return fills the item."""
-        element = item.element
-        ctx = state.ctx
-        env = Env(ctx=ctx, state=state, chain=state.chain, item=item)
-        params: dict[str, Any] = {}
-        self.js.use(state.chain)
-        for child in element_children(element):
-            if local_name(child) == "param":
-                name = child.get("name")
-                if not name:
-                    raise VxmlEvent("error.badfetch", "<param> needs a name", line=child.sourceline, url=ctx.doc.url)
-                if child.get("expr") is not None:
-                    params[name] = self.js.eval_json(child.get("expr"))
-                else:
-                    params[name] = child.get("value", "")
-        params = {key: (None if value is UNDEFINED else value) for key, value in params.items()}
-        target = element.get("src")
-        if element.get("srcexpr"):
-            target = self.js.eval_str(element.get("srcexpr"))
-        if not target:
-            raise VxmlEvent("error.badfetch", "<subdialog> needs src or srcexpr", line=element.sourceline, url=ctx.doc.url)
-        if target.startswith("#"):
-            doc, dialog_id = ctx.doc, target[1:]
-            doc.dialog_by_id(dialog_id)
-        else:
-            transition = self.exec.transition_for(env, element, target, submit=True, default_namelist=())
-            doc = self.load(transition.request or FetchRequest(transition.url or ""), fetchaudio=transition.fetchaudio)
-            dialog_id = transition.dialog
-            doc.dialog_by_id(dialog_id)
-        self.session._note("subdialog", f"{item.name}: {doc.url}{'#' + dialog_id if dialog_id else ''}", {"item": item.name})
-        returned = yield from self.run_context(doc, dialog_id, app=None, params=params, subdialog=True)
-        self.js.use(state.chain)
-        if returned.event:
-            raise VxmlEvent(returned.event, returned.message, line=element.sourceline, url=ctx.doc.url)
-        self.fill(state, item, returned.namelist, None, None)
-        self.after_filled(state, [item])
-
     # -- menus ------------------------------------------------------------------------------------
 
     def run_menu(self, ctx: DocContext, element: Any) -> Waiting:
@@ -980,6 +875,7 @@ class Interpreter:
                 active.extend(self._document_grammars(env, ctx.doc, element))
                 if ctx.app.root is not None and ctx.app.root is not ctx.doc:
                     active.extend(self._document_grammars(env, ctx.app.root, element))
+                active.extend(self.universal_grammars(state, None))
                 props = self.properties(state, ctx, None)
                 request = InputRequest(
                     kind="menu",
@@ -988,6 +884,7 @@ class Interpreter:
                     timeout=parse_seconds(props.get("timeout", "5s")),
                     url=ctx.doc.url,
                     line=element.sourceline,
+                    private=props.get("logging", "true") == "false",
                 )
                 given = yield from self.wait(request)
                 recognition = self.recognise(given, active, props, ctx)
@@ -1089,9 +986,3 @@ def _prompt_units(element: Any) -> list[Any]:
             run.append(child.tail)
     close()
     return units
-
-
-def _beep() -> Any:
-    from .prompts import QueuedPrompt
-
-    return QueuedPrompt(text="", bargein=False, source="beep")

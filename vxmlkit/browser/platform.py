@@ -119,8 +119,10 @@ class Input:
             "transfer:OUTCOME or record:SECONDS"
         )
 
-    def describe(self) -> str:
-        """Readable form for transcripts."""
+    def describe(self, *, private: bool = False) -> str:
+        """Readable form for transcripts (``private``: the keys or words are not shown)."""
+        if private and self.kind in ("dtmf", "speech"):
+            return f"{'pressed' if self.kind == 'dtmf' else 'said'} (private input, {len(self.value)} characters)"
         if self.kind == "dtmf":
             return f"pressed {self.value}"
         if self.kind == "speech":
@@ -142,6 +144,7 @@ class InputRequest:
     timeout: float = 5.0
     url: str | None = None
     line: int | None = None
+    private: bool = False  # the logging property is false: the transcript does not keep the input
 
 
 @dataclass

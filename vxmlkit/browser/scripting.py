@@ -62,6 +62,9 @@ function __vx_run(__vx_s, __vx_f) {
   var __vx_t = __vx_c[__vx_n - 1];
   for (var __vx_i = 0; __vx_i < __vx_f.length; __vx_i++) __vx_t[__vx_f[__vx_i]] = __vx_g(__vx_f[__vx_i]);
 }
+function __vx_alias(k, name) {
+  Object.defineProperty(__vx_c[k], name, {value: __vx_c[k], writable: true, enumerable: false, configurable: true});
+}
 function __vx_scope(name) {
   var o = Object.create(null);
   if (name) Object.defineProperty(o, name, {value: o, writable: true, enumerable: false, configurable: true});
@@ -111,9 +114,10 @@ function __vx_audio(s) {
   if (typeof v === 'object' && typeof v['$recording'] === 'number') return JSON.stringify(v);
   return String(v);
 }
-function __vx_alias(k, name) {
-  Object.defineProperty(__vx_c[k], name, {value: __vx_c[k], writable: true, enumerable: false, configurable: true});
-}
+""".replace("WITHS", "with(__vx_c[0]) with(__vx_c[1]) with(__vx_c[2]) with(__vx_c[3]) with(__vx_c[4]) with(__vx_c[5]) with(__vx_c[6]) with(__vx_c[7]) ").replace("MAXDEPTH", str(MAX_DEPTH))
+
+# Helpers few calls need (<foreach>), loaded on first use.
+_EXTRA = r"""
 var __vx_arrays = [];
 function __vx_push_array(s) {
   var v = __vx_expr(s);
@@ -123,7 +127,7 @@ function __vx_push_array(s) {
 }
 function __vx_item(k, name, i) { __vx_c[k][name] = __vx_arrays[__vx_arrays.length - 1][i]; }
 function __vx_pop_array() { __vx_arrays.pop(); }
-""".replace("WITHS", "with(__vx_c[0]) with(__vx_c[1]) with(__vx_c[2]) with(__vx_c[3]) with(__vx_c[4]) with(__vx_c[5]) with(__vx_c[6]) with(__vx_c[7]) ").replace("MAXDEPTH", str(MAX_DEPTH))
+"""
 
 # The read-only DOM for <data>, loaded the first time a call uses <data>.
 _DOM = r"""
@@ -261,13 +265,11 @@ class ScriptEngine:
         self._assign = get("__vx_assign")
         self._script = get("__vx_script")
         self._predeclare = get("__vx_predeclare")
-        self._push_array = get("__vx_push_array")
-        self._pop_array = get("__vx_pop_array")
-        self._item = get("__vx_item")
+        self._alias = get("__vx_alias")
+        self._extra_loaded = False
         self._setdom: Any = None
         self._setresult = get("__vx_setresult")
         self._audio = get("__vx_audio")
-        self._alias = get("__vx_alias")
         self._chain: tuple[Scope, ...] = ()
 
     # -- scopes -----------------------------------------------------------------------------
@@ -365,6 +367,15 @@ class ScriptEngine:
         document scope is the application scope)."""
         self._alias(depth, name)
 
+    def _load_extra(self) -> None:
+        if not self._extra_loaded:
+            self.context.eval(_EXTRA)
+            get = self.context.get
+            self._push_array = get("__vx_push_array")
+            self._pop_array = get("__vx_pop_array")
+            self._item = get("__vx_item")
+            self._extra_loaded = True
+
     def set_lastresult(self, result: dict[str, Any], *, depth: int) -> None:
         """Set ``lastresult$`` in the ``depth``-th scope: an array of one result with its fields copied."""
         self._call(self._setresult, depth, json.dumps(result), what="cannot set lastresult$")
@@ -385,6 +396,7 @@ class ScriptEngine:
 
     def push_array(self, expr: str) -> int:
         """Evaluate a ``<foreach>`` array and keep it for :meth:`set_item`; returns its length."""
+        self._load_extra()
         return int(self._call(self._push_array, expr, what=f"cannot iterate over {expr!r}"))
 
     def set_item(self, name: str, index: int) -> None:

@@ -203,5 +203,5 @@ class Session:
         }
 
     def transcript_text(self) -> str:
-        """The call as readable lines: heard, caller input, fetched, log, ended."""
-        return "\n".join(entry.line() for entry in self.transcript if entry.kind != "event")
+        """The call as readable lines: heard, caller input, fetched, events, log, ended."""
+        return "\n".join(entry.line() for entry in self.transcript)

@@ -237,7 +237,9 @@ class Call:
                 if "/sms/" in url:
                     message = next(messages, None)
                     if message is not None:
-                        lines.append(f"sms: to {message.to}: {message.text} ({message.status})")
+                        # A private message stays out of transcripts (and golden files); call.sms has it.
+                        text = f"(private message, {len(message.text)} characters)" if message.private else message.text
+                        lines.append(f"sms: to {message.to}: {text} ({message.status})")
             elif kind == "ended":
                 lines.append(f"ended: {entry.text}")
             elif kind in ("transfer", "record", "fetchaudio"):
