@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from lxml import etree
@@ -50,16 +51,25 @@ class DocumentPlan:
     properties: list[tuple[str, str]] = field(default_factory=list)
     counters: list[str] = field(default_factory=list)
     template: Template | None = None
-    extra: list[dict[str, Any]] = field(default_factory=list)
 
     def context(self) -> dict[str, Any]:
+        """The template context: plain data with attribute access (``item.name``)."""
         return {
-            "items": self.items,
-            "menu": self.menu,
+            "items": _view(self.items),
+            "menu": _view(self.menu),
             "properties": self.properties,
             "counters": self.counters,
-            "extra_dialogs": self.extra,
         }
+
+
+def _view(value: Any) -> Any:
+    # Jinja resolves ``item.name`` with getattr first: namespaces answer at once, where dicts
+    # would fail over to a second lookup for every attribute of every template.
+    if isinstance(value, dict):
+        return SimpleNamespace(**{key: _view(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return [_view(item) for item in value]
+    return value
 
 
 def prompt_view(parts: Sequence[Any]) -> list[dict[str, Any]]:
@@ -84,14 +94,24 @@ def prompt_view(parts: Sequence[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _retry_view(name: str, retry: Retry, step_url: StepUrl, counters: list[str]) -> dict[str, Any]:
+def _retry_view(
+    name: str, retry: Retry, step_url: StepUrl, counters: list[str], *, nomatch: bool = True
+) -> dict[str, Any]:
+    """The catch handlers of one input: escalating prompts by count, one shared tries counter."""
     counter = f"vxmlkit_tries_{name}"
     counters.append(counter)
+    handlers: list[dict[str, Any]] = []
+    for event, prompts in (("noinput", retry.noinput), ("nomatch", retry.nomatch if nomatch else None)):
+        if prompts is None:
+            continue
+        if not prompts:  # the template's default words, whatever the count
+            handlers.append({"event": event, "count": None, "prompt": None})
+        for count, parts in enumerate(prompts, start=1):
+            handlers.append({"event": event, "count": count, "prompt": prompt_view(parts)})
     return {
         "counter": counter,
         "tries": retry.tries,
-        "noinput": [prompt_view(p) for p in retry.noinput],
-        "nomatch": [prompt_view(p) for p in retry.nomatch],
+        "handlers": handlers,
         "failure_url": step_url(retry.on_failure) if retry.on_failure else None,
     }
 
@@ -215,7 +235,7 @@ def plan_document(
                 "finalsilence": component.final_silence,
                 "beep": component.beep,
                 "dtmfterm": component.dtmf_term,
-                "retry": _retry_view(component.name, component.retry, step_url, plan.counters),
+                "retry": _retry_view(component.name, component.retry, step_url, plan.counters, nomatch=False),
             })
         elif isinstance(component, Transfer):
             then_url = step_url(component.then) if component.then else None
