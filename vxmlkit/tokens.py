@@ -30,6 +30,16 @@ class StepToken:
     step: str
 
 
+class _KeyCachingSigner(TimestampSigner):
+    """itsdangerous' timestamp signer, deriving its key once instead of on every signature."""
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        cache: dict[bytes | str | None, bytes] = self.__dict__.setdefault("_derived", {})
+        if secret_key not in cache:
+            cache[secret_key] = super().derive_key(secret_key)
+        return cache[secret_key]
+
+
 class TokenSigner:
     """Makes and checks step tokens with one secret and a maximum age (seconds)."""
 
@@ -41,7 +51,7 @@ class TokenSigner:
         # A timestamp signer over "flow.session.step": none of the three can hold a dot (flow
         # names, URL-safe session ids and Python identifiers), and it costs a quarter of a
         # serializer's JSON round trip on the hot path.
-        self._signer = TimestampSigner(secret, salt=salt)
+        self._signer = _KeyCachingSigner(secret, salt=salt)
         self.max_age = max_age
 
     def sign(self, token: StepToken) -> str:
