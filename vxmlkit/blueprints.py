@@ -61,6 +61,14 @@ class Recording:
         return len(self.data)
 
 
+def _scrub(text: str, secrets: list[str]) -> str:
+    """``text`` with every occurrence of each secret (of 2 characters or more) masked."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 2:
+            text = text.replace(secret, "*" * len(secret))
+    return text
+
+
 class _Refused(Exception):
     """The request cannot be served: answer ``status`` with the goodbye document."""
 
@@ -128,6 +136,10 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         components = as_components(result, where)
         plan = plan_document(components, step_url_for(flow_cls, session), where=where,
                              sms_link=sms_link_for(flow_cls, session, call))
+        # Remember which answers of this document are private, to keep them out of logs later.
+        session.internal["private_inputs"] = [
+            item["name"] for item in plan.items if item.get("private")
+        ]
         if plan.template is not None:
             context = {"step_url": step_url_for(flow_cls, session), "call": call, **plan.template.context}
             template = plan.template.name
@@ -139,6 +151,7 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         return rendered.text
 
     def serve(flow_cls: type[Flow], session: CallSession, step: str, inputs: Mapping[str, Any], *, new: bool) -> Response:
+        private = list(session.internal.get("private_inputs", ()))
         try:
             text = run(flow_cls, session, step, inputs)
         except _Refused:
@@ -153,8 +166,11 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             log.error("vxmlkit %s", exc)
             text = None
         except Exception:
-            session.status, session.error = "error", traceback.format_exc()
-            log.exception("vxmlkit flow %r step %r failed (session %s)", flow_cls.name, step, session.id)
+            # A traceback can quote input (int("4111...") fails loudly): private answers are
+            # blanked out of the text that is logged and stored.
+            failure = _scrub(traceback.format_exc(), [str(inputs[name]) for name in private if name in inputs])
+            session.status, session.error = "error", failure
+            log.error("vxmlkit flow %r step %r failed (session %s)\n%s", flow_cls.name, step, session.id, failure)
             text = None
         try:
             if new:

@@ -251,3 +251,28 @@ def test_any_start_post_gets_valid_voicexml(client, phone_number, message_refere
     assert response.status_code == 200 or 400 <= response.status_code < 500
     assert response.content_type == MIMETYPE
     check_document(response.data)
+
+
+class Checkout(Flow):
+    name = "checkout"
+
+    @step(start=True)
+    def card(self, call):
+        return ask("card", digits(min=15, max=16), "Card number?", private=True, then=self.charge)
+
+    @step
+    def charge(self, call, card):
+        int(card + "x")  # a bug that quotes the input in its message
+
+
+def test_private_input_never_reaches_the_log_or_the_store(make_app, caplog):
+    app = make_app([Checkout])
+    client = app.test_client()
+    first = client.post("/vxml/checkout/start", data={"phone_number": "1"})
+    with caplog.at_level(logging.DEBUG):
+        response = client.post(next_url(first), data={"card": "4111111111111111"})
+    assert "something went wrong" in assert_voicexml(response, 200).find(".//v:prompt", NS).text
+    session = get_kit(app).sessions.recent(limit=1)[0]
+    assert "ValueError" in session.error and "ValueError" in caplog.text
+    assert "4111111111111111" not in session.error and "4111111111111111" not in caplog.text
+    assert "****************x" in session.error
