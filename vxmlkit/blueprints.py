@@ -87,6 +87,11 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
     """The blueprint serving ``kit``'s flows."""
     bp = Blueprint("vxmlkit", __name__)
 
+    @bp.before_request
+    def bound_the_body() -> None:
+        # A recording plus its form fields at most: a larger body is refused (413) unread.
+        request.max_content_length = kit.max_recording_bytes + 64 * 1024
+
     def error_document(status: int, reason: str) -> Response:
         rendered = kit.renderer.render("vxml/error.vxml", {"reason": reason}, version="2.0")
         return voicexml(rendered.text, status)

@@ -276,3 +276,9 @@ def test_private_input_never_reaches_the_log_or_the_store(make_app, caplog):
     assert "ValueError" in session.error and "ValueError" in caplog.text
     assert "4111111111111111" not in session.error and "4111111111111111" not in caplog.text
     assert "****************x" in session.error
+
+
+def test_a_body_larger_than_any_recording_is_refused_unread(make_app):
+    app = make_app([Survey], VXMLKIT_MAX_RECORDING_BYTES=1000)
+    response = app.test_client().post("/vxml/survey/start", data={"phone_number": "1", "pad": "x" * 200_000})
+    assert_voicexml(response, 413)
