@@ -34,12 +34,24 @@ CONSTANT = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<vxml version="2.0" xmlns="http://www.w3.org/2001/vxml">'
     "<form><block><prompt>Hello.</prompt><disconnect/></block></form></vxml>"
 )
+SECRET = "bench-secret"
 FORM = urllib.parse.urlencode({
     "phone_number": "+16175551234",
     "message_reference": "bench-1",
     "call_id": "c1",
     "call_parameters": "amount=42.10&account=A-1001&due=2026-12-01",
 })
+
+
+def start_path() -> str:
+    """The payment reminder's signed start path, as Plum would be given it."""
+    from vxmlkit.tokens import StepToken, TokenSigner
+
+    token = TokenSigner(SECRET, max_age=3600, salt="vxmlkit.start").sign(StepToken("payment-reminder", "-", "start"))
+    return "/vxml/payment-reminder/start?" + urllib.parse.urlencode({"t": token})
+
+
+PATH = start_path()
 
 
 def bare_app():  # used by gunicorn as start_url:bare_app()
@@ -61,13 +73,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(app_spec: str, env: dict[str, str], chdir: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(app_spec: str, env: dict[str, str], chdir: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    proc = subprocess.Popen(
-        [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", chdir, "--log-level", "warning", app_spec],
-        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", chdir, "--log-level", "warning", app_spec],
+            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=out,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -78,7 +91,7 @@ def start_server(app_spec: str, env: dict[str, str], chdir: str) -> tuple[subpro
         except OSError:
             time.sleep(0.1)
     proc.kill()
-    raise SystemExit(f"{app_spec} did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+    raise SystemExit(f"{app_spec} did not start: {log.read_text()}")
 
 
 def _worker(port: int, seconds: float, threads: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -96,7 +109,7 @@ def _worker(port: int, seconds: float, threads: int, queue: multiprocessing.Queu
             began = time.perf_counter()
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                conn.request("POST", "/vxml/payment-reminder/start", body=FORM, headers=headers)
+                conn.request("POST", PATH, body=FORM, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 conn.close()
@@ -146,7 +159,7 @@ def wrk_load(port: int, seconds: float, concurrency: int) -> tuple[float, float,
         )
     out = subprocess.run(
         ["wrk", "-t2", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency", "-s", script.name,
-         f"http://127.0.0.1:{port}/vxml/payment-reminder/start"],
+         f"http://127.0.0.1:{port}{PATH}"],
         capture_output=True, text=True, check=True,
     ).stdout
     os.unlink(script.name)
@@ -167,11 +180,11 @@ def main() -> None:
 
     load = wrk_load if shutil.which("wrk") else python_load
     instance = tempfile.mkdtemp(prefix="vxmlkit-bench-")
-    env = {"VXMLKIT_INSTANCE_PATH": instance, "VXMLKIT_SECRET_KEY": "bench-secret"}
+    env = {"VXMLKIT_INSTANCE_PATH": instance, "VXMLKIT_SECRET_KEY": SECRET}
     here = str(Path(__file__).resolve().parent)
     servers = {
-        "vxmlkit": start_server("vxmlkit.app:create_app()", env, os.getcwd()),
-        "bare flask": start_server("start_url:bare_app()", env, here),
+        "vxmlkit": start_server("vxmlkit.app:create_app()", env, os.getcwd(), Path(instance) / "vxmlkit.log"),
+        "bare flask": start_server("start_url:bare_app()", env, here, Path(instance) / "bare.log"),
     }
     results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in servers}
     try:
@@ -183,8 +196,14 @@ def main() -> None:
     finally:
         for proc, _ in servers.values():
             proc.terminate()
-            proc.wait(10)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        problems = (Path(instance) / "vxmlkit.log").read_text()
         shutil.rmtree(instance, ignore_errors=True)
+    if problems.strip():
+        print("vxmlkit's log during the run (should be empty):\n" + problems[-2000:])
 
     print(f"load: {'wrk' if load is wrk_load else 'python'}, concurrency {args.concurrency}, "
           f"{args.rounds} x {args.seconds:.0f}s rounds, gunicorn -w 2")
