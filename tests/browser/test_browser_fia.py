@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from vxmlkit.browser import Input
 
 
@@ -449,7 +451,40 @@ def test_ssml_is_flattened(vxml_call):
              <say-as interpret-as="currency">$42.10</say-as><break time="1s"/>
              <prosody rate="slow">thank <sub alias="you">u</sub></prosody>.</prompt></block></form>"""
     )
-    assert session.prompts == ["Your balance is $42.10 thank you ."]
+    assert session.prompts == ["Your balance is $42.10 thank you."]
+
+
+def test_inline_ssml_adds_no_space_before_punctuation(vxml_call):
+    session = vxml_call(
+        """<form><block><prompt>Your total is <say-as interpret-as="currency">$12.50</say-as>. Goodbye.</prompt>
+           </block></form>"""
+    )
+    assert session.prompts == ["Your total is $12.50. Goodbye."]
+
+
+def test_inline_elements_join_the_words_around_them(vxml_call):
+    session = vxml_call(
+        """<form><block><prompt>un<emphasis>believ</emphasis>able, <prosody rate="slow">slow</prosody>ly,
+             <sub alias="Doctor">Dr</sub>. <voice gender="female">Who</voice>? <value expr="'4'"/>2!
+             <audio src="missing.wav">fall</audio>back; "<say-as interpret-as="characters">abc</say-as>"</prompt>
+           </block></form>"""
+    )
+    assert session.prompts == ['unbelievable, slowly, Doctor. Who? 42! fallback; "abc"']
+
+
+def test_break_paragraph_and_sentence_separate_words(vxml_call):
+    session = vxml_call(
+        """<form><block><prompt>one<break/>two<p>three</p>four<s>five</s>six<paragraph>seven</paragraph>eight<sentence>nine</sentence>ten</prompt>
+           </block></form>"""
+    )
+    assert session.prompts == ["one two three four five six seven eight nine ten"]
+
+
+def test_played_audio_and_recordings_stand_apart_from_text(vxml_call):
+    session = vxml_call(
+        """<form><block><prompt>before<audio src="http://example.com/beep.wav"/>after</prompt></block></form>"""
+    )
+    assert session.prompts == ["before http://example.com/beep.wav after"]
 
 
 def test_log_goes_to_transcript(vxml_call):
@@ -660,3 +695,34 @@ def test_universal_commands_when_enabled(vxml_call):
     off = vxml_call(document.format("none"), ["say:help"])
     assert off.prompts == [] and off.ended == "hangup"
     assert vxml_call(document.format("operator"), []).error == "error.unsupported.universals"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('<form><block><goto/></block></form>', "<goto> needs exactly one of next, expr, nextitem, expritem"),
+        ('<form><block><goto next="#a" expr="\'#a\'"/></block></form>', "<goto> needs exactly one of"),
+        ('<form><field name="f"><grammar src="g.grxml">yes</grammar></field></form>', "<grammar> needs exactly one of src, srcexpr, #content"),
+        ('<form><field name="f"><grammar> </grammar></field></form>', "<grammar> needs exactly one of"),
+        ('<script src="a.js">var a;</script><form/>', "<script> may have only one of src, srcexpr, inline content"),
+        ('<form><block><exit expr="1" namelist="x"/></block></form>', "<exit> may have only one of expr, namelist"),
+        ('<var expr="1"/><form/>', "<var> needs a name attribute"),
+        ('<form><block><if><!-- no cond --></if></block></form>', "<if> needs a cond attribute"),
+    ],
+)
+def test_attribute_rules_the_schema_cannot_express(vxml_call, body, message):
+    session = vxml_call(body)
+    assert session.error == "error.badfetch"
+    assert message in session.error_message
+
+
+def test_documents_within_the_attribute_rules_run(vxml_call):
+    session = vxml_call(
+        """<!-- a comment --><?target instruction?>
+           <script>var a = 1;</script>
+           <form><field name="f"><grammar mode="dtmf" root="r" version="1.0" xmlns="http://www.w3.org/2001/06/grammar">
+             <rule id="r"><item>1</item></rule></grammar>
+             <filled><if cond="f == 1"><exit expr="a"/></if></filled></field></form>""",
+        ["dtmf:1"],
+    )
+    assert session.exit == {"expr": 1, "namelist": {}}

@@ -310,21 +310,30 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _has(element: Any, name: str) -> bool:
-    if name == "#content":
-        return bool((element.text or "").strip()) or any(isinstance(child.tag, str) for child in element)
-    return element.get(name) is not None
+def _present(element: Any, attributes: list[str], names: tuple[str, ...]) -> int:
+    """How many of ``names`` the element has ("#content": non-blank text or child elements)."""
+    count = 0
+    for name in names:
+        if name == "#content":
+            count += bool((element.text or "").strip()) or any(isinstance(child.tag, str) for child in element)
+        elif name in attributes:
+            count += 1
+    return count
+
+
+# the elements check_attribute_rules looks at: lxml's name -> the local name
+_RULED_TAGS = {f"{{{VXML_NS}}}{tag}": tag for tag in set(_EXACTLY_ONE) | set(_AT_MOST_ONE) | set(_REQUIRED)}
 
 
 def check_attribute_rules(root: Any, url: str) -> None:
     """The rules the schema cannot express: ``src`` or ``srcexpr``, ``next`` or ``expr`` ..."""
     for element in root.iter():
-        tag = element.tag
-        if not isinstance(tag, str) or not tag.startswith("{" + VXML_NS + "}"):
+        tag = _RULED_TAGS.get(element.tag)
+        if tag is None:
             continue
-        tag = tag[len(VXML_NS) + 2:]
+        attributes = element.keys()
         exactly = _EXACTLY_ONE.get(tag)
-        if exactly is not None and sum(_has(element, name) for name in exactly) != 1:
+        if exactly is not None and _present(element, attributes, exactly) != 1:
             raise VxmlEvent(
                 "error.badfetch",
                 f"<{tag}> needs exactly one of {', '.join(exactly)}",
@@ -332,11 +341,11 @@ def check_attribute_rules(root: Any, url: str) -> None:
                 url=url,
             )
         for group in _AT_MOST_ONE.get(tag, ()):
-            if sum(_has(element, name) for name in group) > 1:
+            if _present(element, attributes, group) > 1:
                 names = ", ".join("inline content" if name == "#content" else name for name in group)
                 raise VxmlEvent("error.badfetch", f"<{tag}> may have only one of {names}", line=element.sourceline, url=url)
         for name in _REQUIRED.get(tag, ()):
-            if element.get(name) is None:
+            if name not in attributes:
                 raise VxmlEvent("error.badfetch", f"<{tag}> needs a {name} attribute", line=element.sourceline, url=url)
 
 

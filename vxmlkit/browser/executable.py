@@ -31,7 +31,7 @@ from .events import (
     matched_event_name,
 )
 from .fetching import FetchRequest, FormValue, Upload, resolve_url
-from .prompts import SSML_CONTAINERS, SSML_SKIPPED, QueuedPrompt, normalise
+from .prompts import SSML_CONTAINERS, SSML_SKIPPED, SSML_WORD_BREAKS, QueuedPrompt, normalise
 from .scripting import UNDEFINED, Scope, is_identifier
 
 if TYPE_CHECKING:
@@ -445,7 +445,10 @@ class Executor:
         return props.get("bargein", "true") == "true"
 
     def render(self, env: Env, nodes: list[Node], *, in_log: bool = False) -> str:
-        """Flatten prompt content (text, SSML, ``<value>``, ``<audio>``, ``<enumerate>``) to text."""
+        """Flatten prompt content (text, SSML, ``<value>``, ``<audio>``, ``<enumerate>``) to text
+        as it would be spoken: whitespace in the source separates words; inline elements (say-as,
+        emphasis, prosody, sub, value, audio fallback ...) add no space of their own, while
+        ``<break>``, ``<p>`` and ``<s>`` do separate words."""
         out: list[str] = []
         for node in nodes:
             if isinstance(node, str):
@@ -463,13 +466,15 @@ class Executor:
                 else:
                     out.append(audio if audio is not None else self.js.eval_str(expr))
             elif tag == "audio":
-                out.append(" " + self._audio(env, node) + " ")
-            elif tag in SSML_CONTAINERS:
+                out.append(self._audio(env, node))
+            elif tag in SSML_WORD_BREAKS:
                 out.append(" " + self.render(env, _nodes(node)) + " ")
+            elif tag in SSML_CONTAINERS:
+                out.append(self.render(env, _nodes(node)))
             elif tag == "break":
                 out.append(" ")
             elif tag == "sub":
-                out.append(" " + (node.get("alias") or self.render(env, _nodes(node))) + " ")
+                out.append(node.get("alias") or self.render(env, _nodes(node)))
             elif tag == "mark":
                 if node.get("nameexpr"):
                     self.js.eval_str(node.get("nameexpr"))
@@ -492,14 +497,15 @@ class Executor:
             if source is None:
                 return ""
         if isinstance(source, dict):
-            return _audio_text(source)
-        fallback = normalise(self.render(env, _nodes(element)))
-        if fallback:
+            return " " + _audio_text(source) + " "
+        # The fallback is spoken in line with the text around it; a played file stands apart.
+        fallback = self.render(env, _nodes(element))
+        if fallback.strip():
             return fallback
         if not source:
             raise self._event(env, "error.badfetch", "<audio> needs src or expr", element)
         base = element.base or env.doc.base
-        return resolve_url(base, source) if "://" in base else source
+        return " " + (resolve_url(base, source) if "://" in base else source) + " "
 
     def _render_foreach(self, env: Env, element: Any) -> str:
         array, item = element.get("array"), element.get("item")

@@ -8,6 +8,7 @@ application called in-process (no socket, no port).
 
 from __future__ import annotations
 
+import functools
 import http.client
 import io
 import os
@@ -98,8 +99,9 @@ class Fetcher(Protocol):
         ...
 
 
+@functools.lru_cache(maxsize=4096)
 def resolve_url(base: str | None, ref: str) -> str:
-    """Resolve ``ref`` against ``base`` (a URL or a plain path)."""
+    """Resolve ``ref`` against ``base`` (a URL or a plain path); remembered, as documents repeat."""
     if not base:
         return ref
     if "://" not in base and not base.startswith("file:"):
@@ -111,6 +113,14 @@ def resolve_url(base: str | None, ref: str) -> str:
         path, _, fragment = ref.partition("#")
         joined = os.path.normpath(os.path.join(os.path.dirname(base_path), path)) if path else base_path
         return joined + ("#" + fragment if fragment else "")
+    if ref.startswith("/") and not ref.startswith("//") and base.startswith(("http://", "https://")):
+        # an absolute path (what a server's links mostly are): the base's origin and the path,
+        # unless dot segments need the full algorithm
+        path = ref.partition("?")[0].partition("#")[0]
+        if "/." not in path:
+            start = base.index("://") + 3
+            end = min((i for i in (base.find("/", start), base.find("?", start), base.find("#", start)) if i != -1), default=len(base))
+            return base[:end] + ref
     return urllib.parse.urljoin(base, ref)
 
 

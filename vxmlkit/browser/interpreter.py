@@ -264,12 +264,10 @@ class Interpreter:
                 return DocContext(doc=doc, app=app, scope=app.scope, chain=(self.session_scope, app.scope), subdialog=False, initialised=True)
             scope = self.js.new_scope("document")
             return DocContext(doc=doc, app=app, scope=scope, chain=(self.session_scope, app.scope, scope), subdialog=False)
-        app_scope = self.js.new_scope("application")
+        # a root document's document scope is the application scope
+        app_scope = self.js.new_scope("application", alias="document" if doc.application is None else None)
         chain = (self.session_scope, app_scope)
-        self.js.use(chain)
-        self.js.set_value("lastresult$", UNDEFINED, depth=1)
         if doc.application is None:
-            self.js.alias("document", depth=1)
             app = AppContext(url=root_url, root=doc, scope=app_scope)
             return DocContext(doc=doc, app=app, scope=app_scope, chain=chain, subdialog=False)
         if root is None or root.url.split("#", 1)[0] != doc.application:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SSML_CONTAINERS", "SSML_SKIPPED", "QueuedPrompt", "normalise"]
+__all__ = ["SSML_CONTAINERS", "SSML_SKIPPED", "SSML_WORD_BREAKS", "QueuedPrompt", "normalise"]
 
 # SSML elements whose content is spoken as is
 SSML_CONTAINERS = frozenset(("speak", "p", "s", "paragraph", "sentence", "voice", "prosody", "emphasis", "say-as", "phoneme", "lang"))
+# SSML containers that are units of their own (paragraphs, sentences): their edges separate words
+SSML_WORD_BREAKS = frozenset(("speak", "p", "s", "paragraph", "sentence"))
 # SSML elements that say nothing
 SSML_SKIPPED = frozenset(("lexicon", "meta", "metadata", "desc"))
 

@@ -7,12 +7,15 @@ blocks over the chain (one evaluator per chain depth, compiled once per context)
 assignment to an outer variable changes that variable (prototype-chained scopes would shadow it).
 ``<var>`` is declared by the host in the current scope object; a ``<script>``'s top-level ``var``
 names are declared there first and its top-level functions copied there afterwards, so both land
-in the current scope. Values cross the Python/JS boundary as JSON text.
+in the current scope. Strings, booleans and numbers cross the Python/JS boundary as they are,
+other values as JSON text.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import re
 from typing import Any
 
@@ -47,51 +50,69 @@ def is_identifier(name: str) -> bool:
 
 # One evaluator over a fixed-depth chain: shorter chains are padded with an empty object that
 # has no prototype, so padding adds no names. Scope objects have no prototype either, so names
-# such as "constructor" or "toString" never resolve to Object.prototype members.
+# such as "constructor" or "toString" never resolve to Object.prototype members. Scope objects
+# are made on first use (numbered, in __vx_objs), so a scope nothing ever reads costs nothing.
+# Compiling JS is the costly part of starting a call, so only what nearly every call needs is here.
 _CORE = r"""
-var __vx_pad = Object.create(null), __vx_c = [];
+var __vx_pad = Object.create(null), __vx_c = [], __vx_n = 0, __vx_objs = [], __vx_miss = {};
+function __vx_self(o, name) { Object.defineProperty(o, name, {value: o, writable: true, enumerable: false, configurable: true}); }
 function __vx_setc() {
-  __vx_c = Array.prototype.slice.call(arguments);
-  __vx_n = __vx_c.length;
-  while (__vx_c.length < MAXDEPTH) __vx_c.push(__vx_pad);
+  var c = [], a, p, o;
+  for (var i = 0; i < arguments.length; i++) {
+    a = arguments[i];
+    if (typeof a === 'string') {  // "number:name:alias": a scope to make now
+      p = a.split(':'); a = +p[0]; o = __vx_objs[a] = Object.create(null);
+      if (p[1]) __vx_self(o, p[1]);
+      if (p[1] === 'application') o['lastresult$'] = undefined;
+      if (p[2]) __vx_self(o, p[2]);
+    }
+    c.push(__vx_objs[a]);
+  }
+  __vx_n = c.length;
+  while (c.length < MAXDEPTH) c.push(__vx_pad);
+  __vx_c = c;
 }
-var __vx_n = 0;
 function __vx_run(__vx_s, __vx_f) {
-  var __vx_g = function(__vx_k) { return eval(__vx_k); };
   WITHS{ if (__vx_f === undefined) return eval(__vx_s); eval(__vx_s); }
   var __vx_t = __vx_c[__vx_n - 1];
-  for (var __vx_i = 0; __vx_i < __vx_f.length; __vx_i++) __vx_t[__vx_f[__vx_i]] = __vx_g(__vx_f[__vx_i]);
+  for (var __vx_i = 0; __vx_i < __vx_f.length; __vx_i++) __vx_t[__vx_f[__vx_i]] = eval(__vx_f[__vx_i]);
 }
-function __vx_alias(k, name) {
-  Object.defineProperty(__vx_c[k], name, {value: __vx_c[k], writable: true, enumerable: false, configurable: true});
+function __vx_script(s, functions, vars) {
+  var t = __vx_c[__vx_n - 1], list = vars ? vars.split(',') : [];
+  for (var i = 0; i < list.length; i++) if (!(list[i] in t)) t[list[i]] = undefined;
+  __vx_run(s, functions ? functions.split(',') : []);
 }
-function __vx_scope(name) {
-  var o = Object.create(null);
-  if (name) Object.defineProperty(o, name, {value: o, writable: true, enumerable: false, configurable: true});
-  return o;
+function __vx_get(s) {
+  var n = s.split('.'), k = __vx_n, v;
+  while (k-- && !(n[0] in __vx_c[k]));
+  v = k >= 0 ? __vx_c[k][n[0]] : (n[0] in globalThis ? globalThis[n[0]] : __vx_miss);
+  for (var i = 1; i < n.length && v !== __vx_miss; i++) v = v == null ? __vx_miss : v[n[i]];
+  return v;
 }
-function __vx_ev(s) { return __vx_run(s); }
-function __vx_expr(s) {
+function __vx_expr(s, path) {
+  if (path) { var v = __vx_get(s); if (v !== __vx_miss) return v; }
   try { return __vx_run('(' + s + '\n)'); }
   catch (e) { if (e instanceof SyntaxError) return __vx_run(s); throw e; }
 }
-function __vx_script(s, names) { __vx_run(s, names ? names.split(',') : []); }
-function __vx_predeclare(names) {
-  var t = __vx_c[__vx_n - 1], list = names.split(',');
-  for (var i = 0; i < list.length; i++) if (!(list[i] in t)) t[list[i]] = undefined;
+function __vx_bool(s, p) { return !!__vx_expr(s, p); }
+function __vx_str(s, p) { return String(__vx_expr(s, p)); }
+function __vx_json(s, p) {
+  var v = __vx_expr(s, p);
+  return v === undefined || typeof v === 'function' ? undefined : JSON.stringify(v && v.__vx_dom ? v.__vx_xml() : v);
 }
-function __vx_bool(s) { return !!__vx_expr(s); }
-function __vx_str(s) { var v = __vx_expr(s); return v === undefined ? 'undefined' : (v === null ? 'null' : String(v)); }
-function __vx_tojson(v) {
-  if (v === undefined || typeof v === 'function') return undefined;
-  if (v && v.__vx_dom) return JSON.stringify(v.__vx_xml());
-  return JSON.stringify(v);
+function __vx_audio(s, p) {
+  var v = __vx_expr(s, p);
+  return v == null ? null : typeof v === 'object' && typeof v['$recording'] === 'number' ? JSON.stringify(v) : String(v);
 }
-function __vx_json(s) { return __vx_tojson(__vx_expr(s)); }
-function __vx_declare(k, name, s) { __vx_c[k][name] = (s === null ? undefined : __vx_expr(s)); }
-function __vx_setjson(k, name, j) { __vx_c[k][name] = (j === null ? undefined : JSON.parse(j)); }
+function __vx_declare(k, name, s, p) { __vx_c[k][name] = (s === null ? undefined : __vx_expr(s, p)); }
+function __vx_set(k, name, v, isjson) { __vx_c[k][name] = isjson ? (v === null ? undefined : JSON.parse(v)) : v; }
 function __vx_isset(k, name) { return __vx_c[k][name] !== undefined; }
 function __vx_has(k, name) { return name in __vx_c[k]; }
+function __vx_setresult(k, j) { var a = JSON.parse(j); __vx_c[k]['lastresult$'] = Object.assign([a], a); }
+""".replace("WITHS", "with(__vx_c[0]) with(__vx_c[1]) with(__vx_c[2]) with(__vx_c[3]) with(__vx_c[4]) with(__vx_c[5]) with(__vx_c[6]) with(__vx_c[7]) ").replace("MAXDEPTH", str(MAX_DEPTH))
+
+# <assign> and <clear>: a dotted name is assigned through the scope chain.
+_ASSIGN = r"""
 var __vx_v;
 function __vx_assign(name, s, isjson) {
   var head = name.split('.')[0], k = -1;
@@ -103,18 +124,7 @@ function __vx_assign(name, s, isjson) {
   __vx_run(name + ' = __vx_v');
   __vx_v = undefined;
 }
-function __vx_setresult(k, j) {
-  var a = JSON.parse(j), r = [a];
-  for (var p in a) r[p] = a[p];
-  __vx_c[k]['lastresult$'] = r;
-}
-function __vx_audio(s) {
-  var v = __vx_expr(s);
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'object' && typeof v['$recording'] === 'number') return JSON.stringify(v);
-  return String(v);
-}
-""".replace("WITHS", "with(__vx_c[0]) with(__vx_c[1]) with(__vx_c[2]) with(__vx_c[3]) with(__vx_c[4]) with(__vx_c[5]) with(__vx_c[6]) with(__vx_c[7]) ").replace("MAXDEPTH", str(MAX_DEPTH))
+"""
 
 # Helpers few calls need (<foreach>), loaded on first use.
 _EXTRA = r"""
@@ -209,36 +219,77 @@ function __vx_document(text) {
   doc.documentElement = root;
   return doc;
 }
-function __vx_setresult(k, j) {
-  var a = JSON.parse(j), r = [a];
-  for (var p in a) r[p] = a[p];
-  __vx_c[k]['lastresult$'] = r;
-}
-function __vx_recording(v) { return !!v && typeof v === 'object' && typeof v['$recording'] === 'number'; }
-function __vx_audio(s) {
-  var v = __vx_expr(s);
-  if (v === undefined || v === null) return null;
-  if (__vx_recording(v)) return JSON.stringify(v);
-  return String(v);
-}
-function __vx_alias(k, name) {
-  Object.defineProperty(__vx_c[k], name, {value: __vx_c[k], writable: true, enumerable: false, configurable: true});
-}
 function __vx_setdom(k, name, text) { __vx_c[k][name] = __vx_document(text); }
 """
 
 
+# Expressions simple enough to need no compiling: a literal is read in Python, a name or a
+# dotted path is looked up through the scope chain by a JS helper (what ``with`` would do).
+_PATH = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*\Z")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?\Z")
+_QUOTED = re.compile(r"'[^'\\\n\r\u2028\u2029]*'\Z")
+_NOT_NAMES = frozenset(
+    """break case catch class const continue debugger default delete do else enum export extends
+    false finally for function if import in instanceof new null return super switch this throw true
+    try typeof var void while with yield let static implements interface package private protected
+    public await arguments eval undefined NaN Infinity""".split()
+)
+_LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+_NO_LITERAL = object()
+
+
+@functools.lru_cache(maxsize=4096)
+def _literal(expr: str) -> Any:
+    """The value of a literal expression (as JSON would bring it over), or ``_NO_LITERAL``."""
+    if expr in _LITERALS:
+        return _LITERALS[expr]
+    if _QUOTED.match(expr):
+        return expr[1:-1]
+    if _NUMBER.match(expr):
+        number = float(expr)
+        if number == 0 and expr.startswith("-"):
+            return _NO_LITERAL  # -0 keeps its sign only in JS
+        return int(number) if number.is_integer() else number
+    return _NO_LITERAL
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_path(expr: str) -> bool:
+    """True for a variable name or a dotted path such as ``session.telephone.ani``."""
+    if not _PATH.match(expr):
+        return False
+    head = expr.split(".", 1)[0]
+    return head not in _NOT_NAMES and not head.startswith("__vx_")
+
+
 class Scope:
-    """One VoiceXML variable scope: a JS object (``name`` is None for anonymous scopes)."""
+    """One VoiceXML variable scope (``name`` is None for anonymous scopes).
 
-    __slots__ = ("name", "obj")
+    The JS object behind it is made the first time a chain holding it is used.
+    """
 
-    def __init__(self, obj: Any, name: str | None) -> None:
-        self.obj = obj
+    __slots__ = ("name", "number", "spec")
+
+    def __init__(self, number: int, name: str | None, alias: str | None = None) -> None:
+        self.number = number
         self.name = name
+        # what a scope chain switch sends: "number:name:alias" until the object exists, then the number
+        self.spec: int | str = f"{number}:{name or ''}:{alias or ''}"
 
     def __repr__(self) -> str:
         return f"Scope({self.name or 'anonymous'})"
+
+
+def _direct(value: Any) -> bool:
+    """True for a value the QuickJS binding carries across unchanged (no JSON needed)."""
+    kind = type(value)
+    if kind is bool or value is None:
+        return True
+    if kind is str:
+        return value.isascii()  # the binding turns a lone surrogate into undefined
+    if kind is int:
+        return -(2**31) <= value < 2**31  # the binding wraps larger ints
+    return kind is float and math.isfinite(value)
 
 
 class ScriptEngine:
@@ -248,42 +299,46 @@ class ScriptEngine:
         self.context = quickjs.Context()
         self.context.set_memory_limit(memory_limit)
         self.context.eval(_CORE)
-        self._dom_loaded = False
         self.time_limit = time_limit
         self.context.set_time_limit(time_limit)
         get = self.context.get
         self._setc = get("__vx_setc")
-        self._new_scope = get("__vx_scope")
         self._expr = get("__vx_expr")
         self._bool = get("__vx_bool")
         self._str = get("__vx_str")
         self._json = get("__vx_json")
         self._declare = get("__vx_declare")
-        self._setjson = get("__vx_setjson")
+        self._set = get("__vx_set")
         self._isset = get("__vx_isset")
         self._has = get("__vx_has")
-        self._assign = get("__vx_assign")
-        self._script = get("__vx_script")
-        self._predeclare = get("__vx_predeclare")
-        self._alias = get("__vx_alias")
-        self._extra_loaded = False
-        self._setdom: Any = None
         self._setresult = get("__vx_setresult")
         self._audio = get("__vx_audio")
+        # loaded on first use
+        self._script: Any = None
+        self._assign: Any = None
+        self._push_array: Any = None
+        self._pop_array: Any = None
+        self._item: Any = None
+        self._setdom: Any = None
         self._chain: tuple[Scope, ...] = ()
+        self._scopes = 0
 
     # -- scopes -----------------------------------------------------------------------------
 
-    def new_scope(self, name: str | None = None) -> Scope:
-        """A fresh empty scope object (named scopes refer to themselves under their name)."""
-        return Scope(self._new_scope(name or ""), name)
+    def new_scope(self, name: str | None = None, *, alias: str | None = None) -> Scope:
+        """A fresh empty scope (named scopes refer to themselves under their name, and under
+        ``alias`` too when given; an ``application`` scope starts with ``lastresult$`` declared)."""
+        self._scopes += 1
+        return Scope(self._scopes, name, alias)
 
     def use(self, chain: tuple[Scope, ...]) -> None:
         """Make ``chain`` (outermost first) the current scope chain."""
-        if chain is not self._chain:
+        if chain != self._chain:
             if len(chain) > MAX_DEPTH:
                 raise VxmlEvent("error.semantic", f"scope chain deeper than {MAX_DEPTH}")
-            self._setc(*[scope.obj for scope in chain])
+            self._setc(*[scope.spec for scope in chain])
+            for scope in chain:
+                scope.spec = scope.number
             self._chain = chain
 
     @property
@@ -293,28 +348,38 @@ class ScriptEngine:
 
     # -- evaluation -----------------------------------------------------------------------
 
-    def _call(self, function: Any, *args: Any, what: str) -> Any:
+    def _call(self, function: Any, args: tuple[Any, ...], what: str, subject: Any = None) -> Any:
+        """Call a JS helper; a JS exception becomes error.semantic (``what`` formatted with
+        ``subject`` only then: most calls succeed)."""
         try:
             return function(*args)
         except quickjs.JSException as exc:
-            raise VxmlEvent("error.semantic", f"{what}: {_js_message(exc, self.time_limit)}") from None
+            raise VxmlEvent("error.semantic", f"{what.format(subject)}: {_js_message(exc, self.time_limit)}") from None
 
     def eval(self, expr: str) -> Any:
         """Evaluate an expression; primitives come back as Python values (objects as handles)."""
-        value = self._call(self._expr, expr, what=f"cannot evaluate {expr!r}")
-        return value
+        return self._call(self._expr, (expr, _is_path(expr)), "cannot evaluate {!r}", expr)
 
     def eval_bool(self, expr: str) -> bool:
         """Evaluate an expression converted to boolean (guard conditions)."""
-        return bool(self._call(self._bool, expr, what=f"cannot evaluate condition {expr!r}"))
+        value = _literal(expr)
+        if value is not _NO_LITERAL:
+            return bool(value)
+        return bool(self._call(self._bool, (expr, _is_path(expr)), "cannot evaluate condition {!r}", expr))
 
     def eval_str(self, expr: str) -> str:
         """Evaluate an expression converted to a string with JS ``String()``."""
-        return self._call(self._str, expr, what=f"cannot evaluate {expr!r}")
+        value = _literal(expr)
+        if type(value) is str:
+            return value
+        return self._call(self._str, (expr, _is_path(expr)), "cannot evaluate {!r}", expr)  # type: ignore[no-any-return]
 
     def eval_json(self, expr: str) -> Any:
         """Evaluate an expression and bring the value over as JSON (UNDEFINED for undefined)."""
-        text = self._call(self._json, expr, what=f"cannot evaluate {expr!r}")
+        value = _literal(expr)
+        if value is not _NO_LITERAL:
+            return value
+        text = self._call(self._json, (expr, _is_path(expr)), "cannot evaluate {!r}", expr)
         return UNDEFINED if text is None else json.loads(text)
 
     def declare(self, name: str, expr: str | None, *, depth: int | None = None) -> None:
@@ -322,13 +387,23 @@ class ScriptEngine:
         if not is_identifier(name):
             raise VxmlEvent("error.semantic", f"{name!r} is not a valid variable name")
         k = len(self._chain) - 1 if depth is None else depth
-        self._call(self._declare, k, name, expr, what=f"cannot declare {name}")
+        if expr is not None:
+            value = _literal(expr)
+            if value is not _NO_LITERAL and _direct(value):
+                self._call(self._set, (k, name, value, False), "cannot declare {}", name)
+                return
+        self._call(self._declare, (k, name, expr, expr is not None and _is_path(expr)), "cannot declare {}", name)
 
     def set_value(self, name: str, value: Any, *, depth: int | None = None) -> None:
         """Set ``name`` in the current (or ``depth``-th) scope to a JSON-compatible Python value."""
         k = len(self._chain) - 1 if depth is None else depth
-        payload = None if value is UNDEFINED else json.dumps(value)
-        self._call(self._setjson, k, name, payload, what=f"cannot set {name}")
+        if value is UNDEFINED:
+            args: tuple[Any, ...] = (k, name, None, True)
+        elif _direct(value):
+            args = (k, name, value, False)
+        else:
+            args = (k, name, json.dumps(value), True)
+        self._call(self._set, args, "cannot set {}", name)
 
     def is_set(self, name: str, *, depth: int) -> bool:
         """True when ``name`` in the ``depth``-th scope is not undefined."""
@@ -338,72 +413,72 @@ class ScriptEngine:
         """True when ``name`` is declared in the ``depth``-th scope."""
         return bool(self._has(depth, name))
 
+    def _load(self, source: str) -> None:
+        self._call(self.context.eval, (source,), "cannot load the vxmlkit scripting helpers")
+
     def assign(self, name: str, expr: str) -> None:
         """``<assign>``: the variable must be declared somewhere in the chain."""
-        self._call(self._assign, name, expr, False, what=f"cannot assign {name}")
+        self._call(self._assigner(), (name, expr, False), "cannot assign {}", name)
 
     def assign_value(self, name: str, value: Any) -> None:
         """Assign a JSON-compatible Python value to a declared variable (dotted names allowed)."""
         payload = None if value is UNDEFINED else json.dumps(value)
-        self._call(self._assign, name, payload, True, what=f"cannot assign {name}")
+        self._call(self._assigner(), (name, payload, True), "cannot assign {}", name)
+
+    def _assigner(self) -> Any:
+        if self._assign is None:
+            self._load(_ASSIGN)
+            self._assign = self.context.get("__vx_assign")
+        return self._assign
 
     def run_script(self, source: str) -> None:
         """Run a ``<script>`` in the current scope: its top-level vars and functions land there."""
-        variables, functions = script_declarations(source)
-        if variables:
-            self._call(self._predeclare, ",".join(variables), what="cannot run script")
-        self._call(self._script, source, ",".join(functions), what="error in script")
+        if self._script is None:
+            self._script = self.context.get("__vx_script")
+        variables, functions = _declarations(source)
+        self._call(self._script, (source, ",".join(functions), ",".join(variables)), "error in script")
 
     def set_dom(self, name: str, xml_json: str, *, depth: int | None = None) -> None:
         """Set ``name`` to a read-only DOM document built from the JSON tree of an XML answer."""
         if self._setdom is None:
-            self.context.eval(_DOM)
+            self._load(_DOM)
             self._setdom = self.context.get("__vx_setdom")
         k = len(self._chain) - 1 if depth is None else depth
-        self._call(self._setdom, k, name, xml_json, what=f"cannot build the DOM for {name}")
-
-    def alias(self, name: str, *, depth: int) -> None:
-        """Make the ``depth``-th scope also visible under ``name`` (a root document's
-        document scope is the application scope)."""
-        self._alias(depth, name)
-
-    def _load_extra(self) -> None:
-        if not self._extra_loaded:
-            self.context.eval(_EXTRA)
-            get = self.context.get
-            self._push_array = get("__vx_push_array")
-            self._pop_array = get("__vx_pop_array")
-            self._item = get("__vx_item")
-            self._extra_loaded = True
+        self._call(self._setdom, (k, name, xml_json), "cannot build the DOM for {}", name)
 
     def set_lastresult(self, result: dict[str, Any], *, depth: int) -> None:
         """Set ``lastresult$`` in the ``depth``-th scope: an array of one result with its fields copied."""
-        self._call(self._setresult, depth, json.dumps(result), what="cannot set lastresult$")
+        self._call(self._setresult, (depth, json.dumps(result)), "cannot set lastresult$")
 
     def eval_audio(self, expr: str) -> str | dict[str, Any] | None:
         """An ``<audio expr>``: None for undefined/null, a recording as a dict, else the URI string."""
-        value = self._call(self._audio, expr, what=f"cannot evaluate audio expr {expr!r}")
+        value = self._call(self._audio, (expr, _is_path(expr)), "cannot evaluate audio expr {!r}", expr)
         if value is None:
             return None
         if value.startswith("{"):
             try:
                 decoded = json.loads(value)
             except ValueError:
-                return value
+                return value  # type: ignore[no-any-return]
             if isinstance(decoded, dict) and "$recording" in decoded:
                 return decoded
-        return value
+        return value  # type: ignore[no-any-return]
 
     def push_array(self, expr: str) -> int:
         """Evaluate a ``<foreach>`` array and keep it for :meth:`set_item`; returns its length."""
-        self._load_extra()
-        return int(self._call(self._push_array, expr, what=f"cannot iterate over {expr!r}"))
+        if self._push_array is None:
+            self._load(_EXTRA)
+            get = self.context.get
+            self._push_array = get("__vx_push_array")
+            self._pop_array = get("__vx_pop_array")
+            self._item = get("__vx_item")
+        return int(self._call(self._push_array, (expr,), "cannot iterate over {!r}", expr))
 
     def set_item(self, name: str, index: int) -> None:
         """Set ``name`` in the current scope to element ``index`` of the innermost foreach array."""
         if not is_identifier(name):
             raise VxmlEvent("error.semantic", f"{name!r} is not a valid variable name")
-        self._call(self._item, len(self._chain) - 1, name, index, what=f"cannot set {name}")
+        self._call(self._item, (len(self._chain) - 1, name, index), "cannot set {}", name)
 
     def pop_array(self) -> None:
         """Forget the innermost foreach array."""
@@ -444,6 +519,12 @@ def script_declarations(source: str) -> tuple[list[str], list[str]]:
     Function bodies are skipped; ``var`` inside blocks and ``for`` heads counts (it is
     hoisted to the script's scope).
     """
+    variables, functions = _declarations(source)
+    return list(variables), list(functions)
+
+
+@functools.lru_cache(maxsize=1024)
+def _declarations(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     variables: list[str] = []
     functions: list[str] = []
     tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(source) if m.lastgroup not in ("space", "comment")]
@@ -505,4 +586,4 @@ def script_declarations(source: str) -> tuple[list[str], list[str]]:
                     nesting = depth_before + 1
                 i += 1
         i += 1
-    return list(dict.fromkeys(variables)), list(dict.fromkeys(functions))
+    return tuple(dict.fromkeys(variables)), tuple(dict.fromkeys(functions))
