@@ -146,15 +146,17 @@ def claim_message(store: Store, message: SmsMessage, *, gateway: str) -> tuple[S
     it), or the existing row and False (someone else sends, or has sent, it)."""
     ensure_sms_schema(store)
     values = _values(message, status="sending", gateway=gateway, record_id=uuid.uuid4().hex, now=time.time())
-    with store.transaction() as conn:
-        inserted = conn.execute(_INSERT + " ON CONFLICT (call_session, step, attempt) DO NOTHING", values).rowcount
-        if inserted:
-            row = conn.execute("SELECT * FROM sms_messages WHERE id = ?", (values["id"],)).fetchone()
-        else:
-            row = conn.execute(
-                "SELECT * FROM sms_messages WHERE call_session = ? AND step = ? AND attempt = ?",
-                (message.call_session, message.step, message.attempt),
-            ).fetchone()
+    # One statement, atomic on its own: the unique key decides who sends, in any process.
+    conn = store.connect()
+    # fetchall() runs the statement to its end, so its implicit transaction commits here.
+    returned = conn.execute(_INSERT + " ON CONFLICT (call_session, step, attempt) DO NOTHING RETURNING *", values).fetchall()
+    row = returned[0] if returned else None
+    inserted = row is not None
+    if not inserted:
+        row = conn.execute(
+            "SELECT * FROM sms_messages WHERE call_session = ? AND step = ? AND attempt = ?",
+            (message.call_session, message.step, message.attempt),
+        ).fetchone()
     stored = _row(row)
     assert stored is not None  # inserted just now, or the conflicting row exists
     return stored, bool(inserted)
