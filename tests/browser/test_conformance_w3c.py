@@ -14,7 +14,12 @@ from click.testing import CliRunner
 
 from vxmlkit.browser import Input
 from vxmlkit.browser.cli import conformance_command
-from vxmlkit.browser.conformance import SuiteResult, derive_inputs, discover_tests, run_suite
+from vxmlkit.browser.conformance import (
+    SuiteResult,
+    derive_inputs,
+    discover_tests,
+    run_suite,
+)
 
 SUITE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "w3c-ir"
 
@@ -53,14 +58,14 @@ KNOWN_PASSING: set[str] = set(
     vxml-2.0/a85-driver vxml-2.0/a86-driver vxml-2.0/a87-driver vxml-2.0/a88-driver
     vxml-2.0/a626 vxml-2.0/a654-driver vxml-2.0/a656 vxml-2.0/assert93 vxml-2.0/assert96
     vxml-2.0/assert111 vxml-2.0/assert112 vxml-2.0/assert113 vxml-2.0/assert114
-    vxml-2.0/assert143 vxml-2.0/assert153 vxml-2.0/assert154 
-    vxml-2.0/assert165 vxml-2.0/assert1148 vxml-2.0/assert_43_1 vxml-2.0/assert_44_1
-    vxml-2.0/assert_45_1 vxml-2.0/assert_48_1 vxml-2.0/assert_638_2 vxml-2.0/assertion390
-    vxml-2.0/assertion391 vxml-2.0/assertion-398 vxml-2.0/assertion-561a vxml-2.0/assertion-1007
+    vxml-2.0/assert143 vxml-2.0/assert153 vxml-2.0/assert154 vxml-2.0/assert165
+    vxml-2.0/assert1148 vxml-2.0/assert_43_1 vxml-2.0/assert_44_1 vxml-2.0/assert_45_1
+    vxml-2.0/assert_48_1 vxml-2.0/assert_638_2 vxml-2.0/assertion390 vxml-2.0/assertion391
+    vxml-2.0/assertion-398 vxml-2.0/assertion-561a vxml-2.0/assertion-1007
     vxml-2.0/subdialog267amain vxml-2.0/subdialog268 vxml-2.0/subdialog271 vxml-2.0/subdialog621
-    vxml-2.0/subdialog1156 vxml-2.0/subdialog1158main vxml-2.0/332 vxml-2.0/334 vxml-2.0/336
-    vxml-2.0/337 vxml-2.0/338 vxml-2.1/1 vxml-2.1/2a vxml-2.1/3a vxml-2.1/4a vxml-2.1/5
-    vxml-2.1/7 vxml-2.1/8a vxml-2.1/9 vxml-2.1/10
+    vxml-2.0/subdialog1156 vxml-2.0/subdialog1158main vxml-2.0/332 vxml-2.0/333 vxml-2.0/334
+    vxml-2.0/336 vxml-2.0/337 vxml-2.0/338 vxml-2.1/1 vxml-2.1/2a vxml-2.1/3a vxml-2.1/4a
+    vxml-2.1/5 vxml-2.1/7 vxml-2.1/8a vxml-2.1/9 vxml-2.1/10
     """.split()
 )
 
