@@ -726,3 +726,16 @@ def test_documents_within_the_attribute_rules_run(vxml_call):
         ["dtmf:1"],
     )
     assert session.exit == {"expr": 1, "namelist": {}}
+
+
+def test_a_root_in_another_namespace_is_not_voicexml(tmp_path):
+    from vxmlkit.browser import Browser, FileFetcher
+
+    wrong = tmp_path / "wrong.vxml"
+    wrong.write_text('<vxml version="2.0" xmlns="http://www.w3.org/2001/txml"><form><block><prompt>hi</prompt></block></form></vxml>')
+    session = Browser(FileFetcher()).dial(wrong.as_uri())
+    assert session.ended == "error" and session.error == "error.badfetch"
+    assert session.prompts == []
+    plain = tmp_path / "plain.vxml"
+    plain.write_text('<vxml version="2.0"><form><block><prompt>hi</prompt></block></form></vxml>')
+    assert Browser(FileFetcher()).dial(plain.as_uri()).prompts == ["hi"]

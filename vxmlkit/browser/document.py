@@ -97,6 +97,12 @@ class Document:
     def __init__(self, root: Any, url: str) -> None:
         if local_name(root) != "vxml":
             raise VxmlEvent("error.badfetch", f"the document element is <{local_name(root)}>, not <vxml>", url=url)
+        namespace = etree.QName(root).namespace
+        if namespace not in (None, VXML_NS):
+            # Documents without a namespace are common and platforms load them; another
+            # namespace means this is not a VoiceXML document.
+            raise VxmlEvent("error.badfetch",
+                            f"the <vxml> element is in the namespace {namespace!r}, not {VXML_NS!r}", url=url)
         self.root = root
         self.url = url
         self.base = resolve_url(url, root.get(XML_BASE)) if root.get(XML_BASE) else url
