@@ -8,10 +8,12 @@ with :meth:`Store.ensure_schema`; the store only hands out connections and trans
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,6 +66,8 @@ class Store:
         self._local = threading.local()
         self._schemas: set[str] = set()
         self._schema_lock = threading.Lock()
+        self._checkpointer_pid: int | None = None
+        self._checkpointer_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
@@ -85,8 +89,25 @@ class Store:
                 # WAL with NORMAL sync is durable against process crashes, which is what a
                 # call session needs; it avoids an fsync per request.
                 conn.execute("PRAGMA synchronous = NORMAL")
+                # Checkpoints (which fsync) run on a background thread, not inside a request.
+                conn.execute("PRAGMA wal_autocheckpoint = 0")
+                self._start_checkpointer()
             self._local.conn = conn
         return conn
+
+    def _start_checkpointer(self) -> None:
+        """One checkpointing thread per process (a forked worker starts its own)."""
+        pid = os.getpid()
+        if self._checkpointer_pid == pid:
+            return
+        with self._checkpointer_lock:
+            if self._checkpointer_pid == pid:
+                return
+            self._checkpointer_pid = pid
+            thread = threading.Thread(
+                target=_checkpoint_loop, args=(weakref.ref(self), self.path), name="vxmlkit-checkpoint", daemon=True
+            )
+            thread.start()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -125,6 +146,27 @@ class Store:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+#: Seconds between the background WAL checkpoints.
+CHECKPOINT_INTERVAL = 1.0
+
+
+def _checkpoint_loop(store: weakref.ref[Store], path: str) -> None:
+    """Fold the WAL into the database every second while the store is alive."""
+    conn: sqlite3.Connection | None = None
+    while True:
+        time.sleep(CHECKPOINT_INTERVAL)
+        if store() is None:
+            break
+        try:
+            if conn is None:
+                conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            continue  # the next round tries again; a busy or vanished file is not fatal
+    if conn is not None:
+        conn.close()
 
 
 _SESSIONS_DDL = """
