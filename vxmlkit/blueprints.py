@@ -139,14 +139,14 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         where = f"step {flow_cls.name}.{step}"
         result = flow.run_step(call, step, inputs)
         components = as_components(result, where)
-        plan = plan_document(components, step_url_for(flow_cls, session), where=where,
-                             sms_link=sms_link_for(flow_cls, session, call))
+        step_url = step_url_for(flow_cls, session)
+        plan = plan_document(components, step_url, where=where, sms_link=sms_link_for(flow_cls, session, call))
         # Remember which answers of this document are private, to keep them out of logs later.
         session.internal["private_inputs"] = [
             item["name"] for item in plan.items if item.get("private")
         ]
         if plan.template is not None:
-            context = {"step_url": step_url_for(flow_cls, session), "call": call, **plan.template.context}
+            context = {"step_url": step_url, "call": call, **plan.template.context}
             template = plan.template.name
         else:
             context = plan.context()
@@ -157,40 +157,35 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
 
     def serve(flow_cls: type[Flow], session: CallSession, step: str, inputs: Mapping[str, Any], *, new: bool) -> Response:
         private = list(session.internal.get("private_inputs", ()))
+        text: str | None = None
+        failed_as = "error"
         try:
             text = run(flow_cls, session, step, inputs)
         except _Refused:
             raise
         except ParameterError:
             # The callee has picked up: a polite goodbye is better than a platform error.
-            text = kit.renderer.render("vxml/error.vxml", {"reason": "bad_request"}, version="2.0").text
+            failed_as = "bad_request"
         except DocumentError as exc:
             if kit.strict:
                 raise
             session.status, session.error = "error", str(exc)
             log.error("vxmlkit %s", exc)
-            text = None
         except Exception:
             # A traceback can quote input (int("4111...") fails loudly): private answers are
             # blanked out of the text that is logged and stored.
             failure = _scrub(traceback.format_exc(), [str(inputs[name]) for name in private if name in inputs])
             session.status, session.error = "error", failure
             log.error("vxmlkit flow %r step %r failed (session %s)\n%s", flow_cls.name, step, session.id, failure)
-            text = None
+        persist = kit.sessions.insert if new else kit.sessions.save
         try:
-            if new:
-                kit.sessions.insert(session)
-            else:
-                kit.sessions.save(session)
+            persist(session)
         except TypeError as exc:  # call.state holds something JSON cannot carry
             log.error("vxmlkit flow %r step %r: call.state is not JSON-serialisable: %s", flow_cls.name, step, exc)
             session.state, session.status, session.error = {}, "error", f"call.state is not JSON-serialisable: {exc}"
-            if new:
-                kit.sessions.insert(session)
-            else:
-                kit.sessions.save(session)
+            persist(session)
             text = None
-        return voicexml(text) if text is not None else error_document(200, "error")
+        return voicexml(text) if text is not None else error_document(200, failed_as)
 
     def sms_link_for(flow: type[Flow], session: CallSession, call: Call) -> Callable[[Sms], tuple[str, str]]:
         def sms_link(component: Sms) -> tuple[str, str]:
