@@ -21,11 +21,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["Store", "StoreError", "CallSession", "SessionStore"]
+__all__ = ["Store", "StoreError", "StoreUnavailable", "CallSession", "SessionStore"]
 
 
 class StoreError(RuntimeError):
     """The store's location is unusable or a record is missing."""
+
+
+class StoreUnavailable(StoreError):
+    """The database does not answer (down, unreachable, locked past the wait): try again later."""
 
 
 def _sqlite_path(url: str) -> str:
