@@ -17,6 +17,7 @@ import click
 
 if TYPE_CHECKING:
     from vxmlkit.browser import Input, Session
+    from vxmlkit.browser.fetching import FetchLimits
     from vxmlkit.browser.conformance import TestOutcome
 
 __all__ = ["conformance_command", "parse_inputs", "run_command", "session_json"]
@@ -68,6 +69,21 @@ def _local_path(target: str) -> Path:
     return Path(target.split("#", 1)[0].split("?", 1)[0])
 
 
+def _fetch_limits(max_bytes: int | None, time_limit: float | None) -> FetchLimits:
+    """The options, else the settings (environment), else the defaults."""
+    from vxmlkit.browser.fetching import FetchLimits
+    from vxmlkit.settings import SettingError, Settings
+
+    try:
+        settings = Settings()
+        return FetchLimits(
+            max_bytes=max_bytes if max_bytes is not None else settings["VXMLKIT_FETCH_MAX_BYTES"],
+            time_limit=time_limit if time_limit is not None else settings["VXMLKIT_FETCH_TIME_LIMIT"],
+        )
+    except SettingError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @click.command("run")
 @click.argument("target", metavar="URL_OR_FILE")
 @click.option(
@@ -80,13 +96,26 @@ def _local_path(target: str) -> Path:
 @click.option("--ani", default="", help="The caller's number (session.telephone.ani).")
 @click.option("--dnis", default="", help="The number called (session.telephone.dnis).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the transcript.")
-def run_command(target: str, input_texts: tuple[str, ...], ani: str, dnis: str, as_json: bool) -> None:
+@click.option(
+    "--fetch-max-bytes", type=click.IntRange(min=1), default=None, metavar="BYTES",
+    help="The largest answer one fetch accepts (default: VXMLKIT_FETCH_MAX_BYTES, or 16 MiB); past it: error.badfetch.",
+)
+@click.option(
+    "--fetch-time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+    help="The longest one fetch may take, to its last byte (default: VXMLKIT_FETCH_TIME_LIMIT, or 30); past it: error.badfetch.",
+)
+def run_command(
+    target: str, input_texts: tuple[str, ...], ani: str, dnis: str, as_json: bool, fetch_max_bytes: int | None, fetch_time_limit: float | None
+) -> None:
     """Run a VoiceXML application with a scripted caller and show what happened.
 
     The inputs are given in order, each the next time the document waits for input; when they
     run out while the call waits, the caller hangs up. Exit status: 0 when the call reached an
     end (whatever the end), 2 for a usage error (a bad --input, a missing file, an input that
     cannot answer what the call waits for), 1 when the interpreter itself failed.
+
+    A document fetched over HTTP(S) reads no local file (error.badfetch); every fetch is
+    bounded in size and time.
     """
     try:
         inputs = parse_inputs(input_texts)
@@ -96,8 +125,9 @@ def run_command(target: str, input_texts: tuple[str, ...], ani: str, dnis: str, 
         raise click.BadParameter(f"no such file: {_local_path(target)}", param_hint="'URL_OR_FILE'")
     from vxmlkit.browser import Browser
 
+    limits = _fetch_limits(fetch_max_bytes, fetch_time_limit)
     try:
-        session = Browser().run(target, inputs, ani=ani, dnis=dnis)
+        session = Browser(fetch_limits=limits).run(target, inputs, ani=ani, dnis=dnis)
     except ValueError as exc:
         # The session refuses an input that cannot answer what the call waits for
         # (a recording for a field, say): the script does not fit the document.
