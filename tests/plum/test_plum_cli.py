@@ -54,10 +54,10 @@ def env(plum, tmp_path, monkeypatch) -> dict[str, str]:
 # -- settings -------------------------------------------------------------------------------------
 
 
-def test_settings_come_from_env_over_config_and_stay_out_of_repr() -> None:
+def test_settings_come_from_config_over_env_and_stay_out_of_repr() -> None:
     settings = PlumSettings.load(
-        {"VXMLKIT_PLUM_PIN": "env-pin-1234", "VXMLKIT_PLUM_RETRY_FIELD": "max_retry"},
-        {"VXMLKIT_PLUM_LOGIN": "config-login", "VXMLKIT_PLUM_PIN": "config-pin",
+        {"VXMLKIT_PLUM_PIN": "env-pin-1234", "VXMLKIT_PLUM_RETRY_FIELD": "max_retry", "VXMLKIT_PLUM_LOGIN": "env-login"},
+        {"VXMLKIT_PLUM_LOGIN": "config-login",
          "VXMLKIT_PLUM_OUTBOUND_URL": "https://outbound-uk.example.com", "VXMLKIT_PLUM_SCHEDULER_TOKEN": "tok-5678"},
     )
     assert settings.login == "config-login" and settings.pin == "env-pin-1234"

@@ -1,6 +1,7 @@
 """``vxmlkit call`` and ``vxmlkit campaign``: queue Plum outbound calls from the shell.
 
-Credentials come from the environment or the Flask app's config (the environment wins):
+Credentials come from the Flask app's config, then the environment (as every setting:
+:mod:`vxmlkit.settings`):
 ``VXMLKIT_PLUM_LOGIN``, ``VXMLKIT_PLUM_PIN``, ``VXMLKIT_PLUM_OUTBOUND_URL`` (the base URL that
 holds webservice/queuecall.php), ``VXMLKIT_PLUM_RETRY_FIELD`` (max_retries or max_retry),
 ``VXMLKIT_PLUM_SCHEDULER_TOKEN`` and ``VXMLKIT_PUBLIC_URL`` (where Plum reaches this
@@ -29,6 +30,7 @@ from vxmlkit.plum.models import QueuedCall, QueuedCampaign
 from vxmlkit.plum.outbound import DEFAULT_OUTBOUND_URL, OutboundClient
 from vxmlkit.plum.scheduler import DEFAULT_SCHEDULER_URL, SchedulerClient
 from vxmlkit.plum.transport import ProgressCallback
+from vxmlkit.settings import SettingError, Settings
 
 ENV_LOGIN = "VXMLKIT_PLUM_LOGIN"
 ENV_PIN = "VXMLKIT_PLUM_PIN"
@@ -59,24 +61,20 @@ class PlumSettings:
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, config: Mapping[str, Any] | None = None) -> PlumSettings:
-        """Read the settings; a non-empty environment variable wins over the config key of
-        the same name."""
-        env = os.environ if environ is None else environ
-        conf = config or {}
-
-        def pick(name: str) -> str | None:
-            value = env.get(name) or conf.get(name)
-            return str(value) if value else None
-
-        return cls(
-            login=pick(ENV_LOGIN),
-            pin=pick(ENV_PIN),
-            outbound_url=pick(ENV_OUTBOUND_URL) or DEFAULT_OUTBOUND_URL,
-            retry_field=pick(ENV_RETRY_FIELD) or "max_retries",
-            scheduler_url=pick(ENV_SCHEDULER_URL) or DEFAULT_SCHEDULER_URL,
-            scheduler_token=pick(ENV_SCHEDULER_TOKEN),
-            public_url=pick(ENV_PUBLIC_URL),
-        )
+        """Read the settings: the config key first, then the environment variable of the same name."""
+        settings = Settings(config, environ)
+        try:
+            return cls(
+                login=settings[ENV_LOGIN],
+                pin=settings[ENV_PIN],
+                outbound_url=settings[ENV_OUTBOUND_URL],
+                retry_field=settings[ENV_RETRY_FIELD],
+                scheduler_url=settings[ENV_SCHEDULER_URL],
+                scheduler_token=settings[ENV_SCHEDULER_TOKEN],
+                public_url=settings[ENV_PUBLIC_URL],
+            )
+        except SettingError as exc:
+            raise MissingSetting(str(exc)) from None
 
     def outbound_client(self, timeout: float = 30.0) -> OutboundClient:
         """An OutboundClient for these settings; MissingSetting names what is absent."""
@@ -228,9 +226,6 @@ def _load_app_and_settings(app_spec: str | None) -> tuple[Any, PlumSettings]:
         app = load_app(app_spec)
     except LookupError as error:
         raise click.UsageError(str(error)) from None
-    public_url = os.environ.get(ENV_PUBLIC_URL)
-    if public_url:
-        app.config[ENV_PUBLIC_URL] = public_url
     return app, PlumSettings.load(os.environ, app.config)
 
 
