@@ -7,7 +7,6 @@ cause in the log), never an HTML error page.
 
 from __future__ import annotations
 
-import logging
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
+from .redaction import get_logger
 from .documents import ComponentError, as_components, plan_document
 from .flow import Call, Flow, ParameterError, parse_call_parameters
 from .store import CallSession
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["make_blueprint", "Recording", "VOICEXML_MIMETYPE"]
 
-log = logging.getLogger("vxmlkit")
+log = get_logger("vxmlkit")
 
 VOICEXML_MIMETYPE = "application/voicexml+xml; charset=utf-8"
 

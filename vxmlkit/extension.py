@@ -12,13 +12,13 @@ a testing app (``app.testing``) gets the relaxed testing defaults.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
+from .redaction import get_logger
 from .flow import Flow
 from .results import ResultStore
 from .settings import Settings
@@ -28,7 +28,7 @@ from .tokens import Sealer, TokenSigner
 
 __all__ = ["VxmlKit", "get_kit"]
 
-log = logging.getLogger("vxmlkit")
+log = get_logger("vxmlkit")
 
 class VxmlKit:
     """Serves flow classes as VoiceXML from a Flask app."""

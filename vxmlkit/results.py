@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import logging
 import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .redaction import get_logger
 from .store import Store
 
 __all__ = ["CallResult", "ResultStore", "RESULTS", "CALLEE_TYPES"]
 
-log = logging.getLogger("vxmlkit")
+log = get_logger("vxmlkit")
 
 RESULTS = frozenset({"completed", "failed"})
 CALLEE_TYPES = frozenset(

@@ -11,12 +11,12 @@ Private messages keep no body and only the last 4 digits of the recipient.
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
 
+from vxmlkit.redaction import get_logger
 from vxmlkit.sms.models import STATUSES, SmsError, SmsMessage, SmsResult, status_advances
 from vxmlkit.sms.phone import redact, scrub_number
 from vxmlkit.sms.segments import count_segments, encoding_of
@@ -35,7 +35,7 @@ __all__ = [
     "error_text",
 ]
 
-log = logging.getLogger("vxmlkit.sms")
+log = get_logger("vxmlkit.sms")
 
 _STATUS_LIST = ", ".join(f"'{status}'" for status in STATUSES)
 
