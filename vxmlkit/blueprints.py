@@ -35,6 +35,7 @@ from .sms import continuations
 from .sms.step import Sms
 from .urls import public_base_url
 from .tokens import ExpiredToken, InvalidToken, StepToken, TokenSigner
+from .trust import Untrusted, address_trusted, admit_start, answer_once, bind_start, kept_answer, link_is_current
 
 if TYPE_CHECKING:
     from .extension import VxmlKit
@@ -92,6 +93,11 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         # A recording plus its form fields at most: a larger body is refused (413) unread.
         request.max_content_length = kit.max_recording_bytes + 64 * 1024
 
+    @bp.before_request
+    def only_from_trusted_networks() -> None:
+        if not address_trusted(kit.trusted_networks, request.remote_addr):
+            raise _Refused(403, "forbidden", f"{request.remote_addr} is not in VXMLKIT_TRUSTED_NETWORKS")
+
     def error_document(status: int, reason: str) -> Response:
         rendered = kit.renderer.render("vxml/error.vxml", {"reason": reason}, version="2.0")
         return voicexml(rendered.text, status)
@@ -112,8 +118,10 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         def step_url(step: str) -> str:
             if step not in flow.steps:
                 raise ComponentError(f"flow {flow.name!r} has no step {step!r}")
-            # Tokens hold only URL-safe characters, flow and step names are checked words.
-            return f"{base}{step}?t={kit.signer.sign(StepToken(flow.name, session.id, step))}"
+            # Tokens hold only URL-safe characters, flow and step names are checked words; each
+            # names the document it is written into, so it is good for one step of the call.
+            token = StepToken(flow.name, session.id, step, int(session.internal["document"]))
+            return f"{base}{step}?t={kit.signer.sign(token)}"
 
         return step_url
 
@@ -137,6 +145,7 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             state=session.state,
         )
         where = f"step {flow_cls.name}.{step}"
+        session.internal["document"] = int(session.internal.get("document", 0)) + 1
         result = flow.run_step(call, step, inputs)
         components = as_components(result, where)
         step_url = step_url_for(flow_cls, session)
@@ -201,7 +210,7 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
                 "sender": component.sender, "then": component.then, "on_error": component.on_error,
                 "private": component.private, "timeout": component.timeout,
             })
-            token = kit.sms_signer.sign(StepToken(flow.name, session.id, step))
+            token = kit.sms_signer.sign(StepToken(flow.name, session.id, step, int(session.internal["document"])))
             return f"{request.script_root}{bp_prefix().rstrip('/')}/{flow.name}/sms/{step}?t={token}", sealed
 
         return sms_link
@@ -257,20 +266,34 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         if order.get("session") != session.id or order.get("step") != step:
             raise _Refused(403, "forbidden", f"sms order belongs to another call or step than {flow}/{step}")
         attempt = int(order["attempt"])  # type: ignore[call-overload]
+        answer = answer_link(session, token.document, lambda: sms_answer(flow_cls, session, step, attempt, order))
+        return voicexml(answer)
+
+    def sms_answer(flow_cls: type[Flow], session: CallSession, step: str, attempt: int, order: Mapping[str, Any]) -> str:
+        """Send the SMS of ``order`` (once) and answer with the step that follows it."""
         if not continuations.claim(kit.store, session.id, step, attempt):
-            # Another request (a refetch) sends this message: answer what it answers.
-            document = continuations.wait_for_document(kit.store, session.id, step, attempt,
-                                                       timeout=float(order["timeout"]))  # type: ignore[arg-type]
-            if document is not None:
-                return voicexml(document)
-            log.warning("vxmlkit sms %s.%s attempt %s: no answer from the first request; continuing", flow, step, attempt)
-            return serve(flow_cls, session, str(order["then"]), {"sms_status": "unknown", "sms_error": ""}, new=False)
+            # The request that claimed this message never answered (its worker died): the
+            # message may or may not have left, and it is never sent again.
+            log.warning("vxmlkit sms %s.%s attempt %s: no answer from the first request; continuing",
+                        flow_cls.name, step, attempt)
+            return serve(flow_cls, session, str(order["then"]), {"sms_status": "unknown", "sms_error": ""},
+                         new=False).get_data(as_text=True)
         status, error, sms_id = send_sms(flow_cls, session, order)
         next_step = str(order["then"] if error is None else (order["on_error"] or order["then"]))
         response = serve(flow_cls, session, next_step,
                          {"sms_status": status, "sms_error": error or "", "sms_id": sms_id or ""}, new=False)
-        continuations.finish(kit.store, session.id, step, attempt, response.get_data(as_text=True))
-        return response
+        document = response.get_data(as_text=True)
+        continuations.finish(kit.store, session.id, step, attempt, document)
+        return document
+
+    def answer_link(session: CallSession, document: int, run: Callable[[], str]) -> str:
+        """The answer to a link written into ``document``: run once, then the kept answer."""
+        if not link_is_current(session, document):
+            kept = kept_answer(kit, session.id, document)
+            if kept is None:
+                raise _Refused(403, "forbidden", f"link of document {document} of session {session.id}: the call has moved past it or ended")
+            return kept
+        return answer_once(kit, session.id, document, run)
 
     @bp.route("/sms/report/<gateway>", methods=["GET", "POST"])
     def delivery_report(gateway: str) -> Response:
@@ -303,23 +326,38 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         flow_cls = kit.flow(flow)
         if flow_cls is None:
             raise _Refused(404, "not_found", f"no flow named {flow[:80]!r}")
-        if request.method == "GET" and not any(name in request.values for name in START_FIELDS):
-            # Plum checks the URL answers before it dials.
+        if request.method == "HEAD" or request.method == "GET" and not any(name in request.values for name in START_FIELDS):
+            # Plum checks the URL answers before it dials; HEAD answers as that GET, never starts.
             return voicexml(kit.renderer.render("vxml/ready.vxml", {}, version="2.0").text)
-        check_flow_token(kit.start_signer, flow_cls.name, "start")
-        values = {name: field(name) for name in START_FIELDS}
-        session = kit.sessions.new(flow=flow_cls.name, **values)
-        return serve(flow_cls, session, flow_cls.start_step, {}, new=True)
+        token = check_flow_token(kit.start_signer, flow_cls.name, "start")
+        posted = {name: field(name) for name in START_FIELDS}
+        try:
+            admission = admit_start(kit, flow_cls.name, token.session_id if token else None, posted)
+            if admission.session_id is None:
+                session = kit.sessions.new(flow=flow_cls.name, **admission.values)
+                session.internal["document"] = 0
+                admission = bind_start(kit, admission, session)
+        except Untrusted as exc:
+            raise _Refused(403, "forbidden", str(exc)) from None
+        if admission.session_id is not None:
+            # The platform fetched the start URL of this call again: the same first document.
+            existing = kit.sessions.get(admission.session_id)
+            if existing is None:
+                raise _Refused(403, "forbidden", f"no call session {admission.session_id!r}")
+            return voicexml(answer_once(kit, existing.id, 0, lambda: error_document(200, "error").get_data(as_text=True)))
+        return voicexml(answer_once(
+            kit, session.id, 0, lambda: serve(flow_cls, session, flow_cls.start_step, {}, new=True).get_data(as_text=True)))
 
-    def check_flow_token(signer: TokenSigner, flow: str, purpose: str) -> None:
-        if not kit.require_start_token:
-            return
+    def check_flow_token(signer: TokenSigner, flow: str, purpose: str) -> StepToken | None:
+        if not kit.require_start_token and not request.args.get("t"):
+            return None
         try:
             token = signer.verify(request.args.get("t", ""))
         except InvalidToken as exc:
             raise _Refused(403, "forbidden", f"{purpose} request for {flow!r} without a valid token: {exc}") from exc
         if token.flow != flow:
             raise _Refused(403, "forbidden", f"{purpose} token names flow {token.flow!r}, not {flow!r}")
+        return token
 
     @bp.route("/<flow>/result", methods=["GET", "POST"])
     def result(flow: str) -> Response:
@@ -330,12 +368,13 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         if request.method == "GET":  # Plum's pre-flight
             return Response("ok\n", content_type="text/plain; charset=utf-8")
         try:
-            check_flow_token(kit.result_signer, flow, "result")
+            token = check_flow_token(kit.result_signer, flow, "result")
         except _Refused as exc:
             log.warning("vxmlkit refused %s %s: %s", request.method, request.path, exc.message)
             return Response("forbidden\n", status=403, content_type="text/plain; charset=utf-8")
         form = {name: request.form.get(name, "")[: kit.max_input_length] for name in request.form}
         outcome = CallResult.from_form(flow, form)
+        end_call(flow, token.session_id if token else "-", form)
         if not kit.results.add(outcome):
             log.info("vxmlkit result for %r (%s, %s) already stored", flow, outcome.message_reference[:80], outcome.call_id[:80])
             return Response("ok\n", content_type="text/plain; charset=utf-8")
@@ -349,8 +388,27 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             kit.results.mark_hook(outcome, "done")
         return Response("ok\n", content_type="text/plain; charset=utf-8")
 
+    def end_call(flow: str, subject: str, form: Mapping[str, str]) -> None:
+        """The call's result arrived: its queued call is completed, its links run nothing more."""
+        if subject != "-":
+            try:
+                record = kit.queued_calls.find(subject, flow=flow, phone_number=form.get("phone_number", ""),
+                                               message_reference=form.get("message_reference", ""))
+            except Exception:  # noqa: BLE001 - a result is stored whatever the state of its queued call
+                record = None
+            if record is not None:
+                kit.queued_calls.complete(record)
+        call_id = form.get("call_id", "")
+        session = kit.sessions.find(flow=flow, call_id=call_id) if call_id else None
+        if session is not None and session.status == "active":
+            session.status = "completed"
+            kit.sessions.save(session)
+
     @bp.route("/<flow>/step/<step>", methods=["GET", "POST"])
     def continue_call(flow: str, step: str) -> Response:
+        if request.method == "HEAD":
+            # A HEAD never runs a step (nor sends, nor moves the call on).
+            return voicexml("")
         try:
             token = kit.signer.verify(request.args.get("t", ""))
         except ExpiredToken as exc:
@@ -374,7 +432,8 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             if len(data) > kit.max_recording_bytes:
                 raise _Refused(413, "bad_request", f"recording {name!r} is larger than {kit.max_recording_bytes} bytes")
             inputs[name] = Recording(upload.filename or name, upload.mimetype or "application/octet-stream", data)
-        return serve(flow_cls, session, step, inputs, new=False)
+        return voicexml(answer_link(session, token.document,
+                                    lambda: serve(flow_cls, session, step, inputs, new=False).get_data(as_text=True)))
 
     @bp.route("/<path:anything>", methods=["GET", "POST"])
     def unknown(anything: str) -> Response:

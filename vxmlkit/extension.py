@@ -20,6 +20,7 @@ from flask import Flask
 
 from .redaction import get_logger
 from .flow import Flow
+from .queued_calls import QueuedCalls
 from .results import ResultStore
 from .settings import Settings
 from .store import SessionStore, Store
@@ -112,6 +113,7 @@ class VxmlKit:
         self.store = store
         self.sessions = SessionStore(store)
         self.results = ResultStore(store)
+        self.queued_calls = QueuedCalls(store)
         outbox = getattr(self, "sms_gateway", None)
         if outbox is not None and getattr(outbox, "records_messages", False):
             outbox.store = store
@@ -127,6 +129,18 @@ class VxmlKit:
         """Whether start and result POSTs must carry the signed token of :func:`vxmlkit.urls.flow_urls`."""
         assert self.app is not None
         return bool(self.app.config["VXMLKIT_REQUIRE_START_TOKEN"])
+
+    def accepts_unqueued_calls(self, flow: str) -> bool:
+        """Whether ``flow`` starts calls vxmlkit did not queue (``VXMLKIT_ALLOW_UNQUEUED_CALLS``)."""
+        assert self.app is not None
+        allowed = self.app.config["VXMLKIT_ALLOW_UNQUEUED_CALLS"]
+        return "*" in allowed or flow in allowed
+
+    @property
+    def trusted_networks(self) -> tuple[Any, ...]:
+        """The networks allowed on the platform's routes (``VXMLKIT_TRUSTED_NETWORKS``; empty: any)."""
+        assert self.app is not None
+        return tuple(self.app.config["VXMLKIT_TRUSTED_NETWORKS"])
 
     def flow(self, name: str) -> type[Flow] | None:
         """The flow class named ``name``, or None."""

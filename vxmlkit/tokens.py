@@ -23,11 +23,17 @@ class ExpiredToken(InvalidToken):
 
 @dataclass(frozen=True)
 class StepToken:
-    """What a token vouches for."""
+    """What a token vouches for.
+
+    ``document`` numbers the document of the call the link was written into (1 for the first
+    document; 0 for the tokens of start, result and report URLs, which belong to no document):
+    a link is good for the one step that follows that document.
+    """
 
     flow: str
     session_id: str
     step: str
+    document: int = 0
 
 
 class _KeyCachingSigner(TimestampSigner):
@@ -59,6 +65,8 @@ class TokenSigner:
         parts = (token.flow, token.session_id, token.step)
         if any("." in part or not part for part in parts):
             raise ValueError(f"cannot sign {token!r}: its parts must be non-empty and hold no '.'")
+        if token.document:
+            parts += (str(token.document),)
         return self._signer.sign(".".join(parts)).decode("ascii")
 
     def verify(self, text: str) -> StepToken:
@@ -70,6 +78,8 @@ class TokenSigner:
         except (BadSignature, UnicodeDecodeError) as exc:
             raise InvalidToken("the link's signature is not valid") from exc
         parts = payload.split(".")
+        if len(parts) == 4 and parts[3].isdigit():
+            return StepToken(parts[0], parts[1], parts[2], int(parts[3]))
         if len(parts) != 3:
             raise InvalidToken("the link's token has an unexpected shape")
         return StepToken(*parts)

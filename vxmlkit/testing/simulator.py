@@ -22,7 +22,7 @@ from flask import Flask
 from ..browser import Browser, FetchedDocument, Input, Session, WsgiFetcher
 from ..extension import VxmlKit, get_kit
 from ..sms import MemoryGateway
-from ..tokens import StepToken
+from ..queueing import record_call
 
 __all__ = ["Simulator", "Call", "SentMessage", "Transcript", "CALLEE_TYPES"]
 
@@ -337,7 +337,12 @@ class Simulator:
         if not isinstance(call_parameters, str):
             call_parameters = urlencode({k: str(v) for k, v in call_parameters.items()})
         call_id = call_id or uuid.uuid4().hex
-        token = self.kit.start_signer.sign(StepToken(flow, "-", "start"))
+        # The call is recorded as vxmlkit records the calls it queues, so the app starts it as
+        # it would in production (a start URL bound to this call).
+        with self.app.test_request_context(base_url=_BASE_URL):
+            queued = record_call(self.app, flow, phone_number, message_reference=message_reference,
+                                 call_parameters=call_parameters)
+        token = queued.start_url.rsplit("t=", 1)[1]
         url = f"{_BASE_URL}{self.kit.start_path(flow)}?{urlencode({'t': token})}"
         session = self.browser.dial(
             url, method="POST",
