@@ -8,9 +8,10 @@ the limit, a method not allowed) is answered as VoiceXML too, never as an HTML p
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from .calls import (
@@ -27,13 +28,14 @@ from .calls import (
     take_result,
 )
 from .calls.answers import VOICEXML_MIMETYPE, text
+from .metrics import exposition
 from .templating import DocumentError
 from .urls import public_base_url
 
 if TYPE_CHECKING:
     from .extension import VxmlKit
 
-__all__ = ["make_blueprint", "Recording", "VOICEXML_MIMETYPE"]
+__all__ = ["make_blueprint", "serve_metrics", "Recording", "VOICEXML_MIMETYPE"]
 
 log = logging.getLogger("vxmlkit")
 
@@ -72,17 +74,31 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         # A recording plus its form fields at most: a larger body is refused (413) unread.
         request.max_content_length = kit.max_recording_bytes + 64 * 1024
 
-    @bp.route("/_health", methods=["GET"])
+    if kit.metrics.enabled:
+        # Timed only when metrics are on: otherwise not even the hooks run.
+        @bp.before_request
+        def start_the_clock() -> None:
+            request.environ["vxmlkit.started"] = time.perf_counter()
+
+        @bp.after_request
+        def stop_the_clock(response: Response) -> Response:
+            started = request.environ.get("vxmlkit.started")
+            if started is not None:
+                route = (request.endpoint or "vxmlkit.unknown").rpartition(".")[2]
+                kit.metrics.observe(route, time.perf_counter() - started)
+            return response
+
+    @bp.route("/_health", methods=["GET"], endpoint="health")
     def health_route() -> Response:
         return respond(health(kit))
 
-    @bp.route("/<flow>/start", methods=["GET", "POST"])
+    @bp.route("/<flow>/start", methods=["GET", "POST"], endpoint="start")
     def start(flow: str) -> Response:
         present = {name: form_value(name) for name in START_FIELDS if name in request.values}
         preflight = request.method == "GET" and not present
         return respond(start_call(kit, links(), flow, request.args.get("t", ""), present, preflight=preflight))
 
-    @bp.route("/<flow>/step/<step>", methods=["GET", "POST"])
+    @bp.route("/<flow>/step/<step>", methods=["GET", "POST"], endpoint="step")
     def continue_route(flow: str, step: str) -> Response:
         fields: dict[str, Any] = {name: form_value(name) for name in request.form if name != "t"}
         for name, upload in request.files.items():
@@ -91,12 +107,12 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             fields[name] = Recording(upload.filename or name, upload.mimetype or "application/octet-stream", data)
         return respond(continue_call(kit, links(), flow, step, request.args.get("t", ""), fields))
 
-    @bp.route("/<flow>/sms/<step>", methods=["POST"])
+    @bp.route("/<flow>/sms/<step>", methods=["POST"], endpoint="sms")
     def send_sms_route(flow: str, step: str) -> Response:
         order = request.form.get("vxmlkit_sms", "")
         return respond(send_sms(kit, links(public=True), flow, step, request.args.get("t", ""), order))
 
-    @bp.route("/sms/report/<gateway>", methods=["GET", "POST"])
+    @bp.route("/sms/report/<gateway>", methods=["GET", "POST"], endpoint="report")
     def delivery_report(gateway: str) -> Response:
         if request.method == "GET":
             return respond(text("ok\n"))
@@ -106,12 +122,12 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             fields = {str(k): str(v)[:4096] for k, v in data.items()} if isinstance(data, dict) else {}
         return respond(take_delivery_report(kit, gateway, request.args.get("t", ""), fields))
 
-    @bp.route("/<flow>/result", methods=["GET", "POST"])
+    @bp.route("/<flow>/result", methods=["GET", "POST"], endpoint="result")
     def result(flow: str) -> Response:
         fields = {name: request.form.get(name, "") for name in request.form}
         return respond(take_result(kit, flow, request.args.get("t", ""), fields, preflight=request.method == "GET"))
 
-    @bp.route("/<path:anything>", methods=["GET", "POST"])
+    @bp.route("/<path:anything>", methods=["GET", "POST"], endpoint="unknown")
     def unknown(anything: str) -> Response:
         log.warning("vxmlkit refused (404): no vxmlkit route %r", anything[:80])
         return respond(error_document(kit, 404, "not_found"))
@@ -137,3 +153,13 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         return respond(error_document(kit, 200, "error"))
 
     return bp
+
+
+def serve_metrics(app: Flask, path: str) -> None:
+    """Serve the Prometheus metrics at ``path`` on ``app`` (no token: keep it off the public network)."""
+
+    def metrics_view() -> Response:
+        body, content_type = exposition()
+        return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+    app.add_url_rule(path, "vxmlkit_metrics", metrics_view, methods=["GET"])

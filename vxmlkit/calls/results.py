@@ -47,6 +47,7 @@ def take_result(kit: VxmlKit, flow: str, token: str, fields: Mapping[str, str], 
     if not added:
         log.info("vxmlkit result for %r (%s, %s) already stored", flow, outcome.message_reference[:80], outcome.call_id[:80])
         return text("ok\n")
+    kit.metrics.result(flow, outcome.result, outcome.callee_type)
     try:
         flow_cls().on_result(outcome)
     except Exception:

@@ -44,6 +44,7 @@ def _send(kit: VxmlKit, links: Links, flow: type[Flow], session: CallSession,
     except SmsError as exc:
         shown = redact(str(order["to"])) if private else str(order["to"])[:40]
         log.warning("vxmlkit sms from %s.%s to %r not sent: %s", flow.name, order["step"], shown, exc.reason)
+        kit.metrics.sms(kit.sms_gateway.name, "failed")
         return "failed", exc.reason, None
     timeout = float(order["timeout"])
     message = SmsMessage(
@@ -55,7 +56,9 @@ def _send(kit: VxmlKit, links: Links, flow: type[Flow], session: CallSession,
     )
     stored = send_and_record(kit.store, kit.sms_gateway, message)
     if stored.status in ("failed", "undelivered"):
+        kit.metrics.sms(kit.sms_gateway.name, "failed")
         return "failed", stored.error, stored.id
+    kit.metrics.sms(kit.sms_gateway.name, "sent")
     return stored.status, None, stored.id
 
 

@@ -93,6 +93,7 @@ def serve_step(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSe
         # The callee has picked up: a polite goodbye is better than a platform error.
         failed_as = "bad_request"
     except DocumentError as exc:
+        kit.metrics.document_invalid(flow_cls.name)
         if kit.strict:
             raise
         session.status, session.error = "error", str(exc)
@@ -111,7 +112,10 @@ def serve_step(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSe
         session.state, session.status, session.error = {}, "error", f"call.state is not JSON-serialisable: {exc}"
         persist(session)
         document = None
-    return voicexml(document) if document is not None else error_document(kit, 200, failed_as)
+    if document is None:
+        return error_document(kit, 200, failed_as)
+    kit.metrics.step_served(flow_cls.name, step)
+    return voicexml(document)
 
 
 @voice_answer
