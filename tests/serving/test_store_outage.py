@@ -173,3 +173,26 @@ def test_health_needs_no_token_and_touches_no_call(app):
     assert (response.status_code, response.text) == (200, "ok\n")
     assert response.headers["Cache-Control"] == "no-store"
     assert kit.sessions.recent() == []
+
+
+def test_an_sms_order_while_down_sends_nothing_and_answers_503_voicexml(app, urls):
+    from vxmlkit.sms import MemoryGateway
+
+    client = app.test_client()
+    kit = get_kit(app)
+    kit.sms_gateway = memory = MemoryGateway()
+    session = kit.sessions.new(flow="counter", **START)
+    kit.sessions.insert(session)
+    step = f"/vxml/counter/step/texting?t={kit.signer.sign(StepToken('counter', session.id, 'texting'))}"
+    root = etree.fromstring(client.post(step).data)
+    order_url = root.find(".//v:submit", NS).get("next")
+    order = {"vxmlkit_sms": root.find(".//v:var[@name='vxmlkit_sms']", NS).get("expr").strip("'")}
+    with WriteLock(kit.store.path):
+        answer = client.post(order_url, data=order)
+    assert (answer.status_code, answer.content_type) == (503, VXML)
+    check_document(answer.data)
+    assert memory.sent == []
+    # Nothing was claimed during the outage: the same order posted afterwards sends it, once.
+    assert client.post(order_url, data=order).status_code == 200
+    assert client.post(order_url, data=order).status_code == 200
+    assert len(memory.sent) == 1
