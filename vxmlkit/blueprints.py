@@ -18,10 +18,10 @@ from werkzeug.exceptions import HTTPException
 
 from .documents import ComponentError, as_components, plan_document
 from .flow import Call, Flow, ParameterError, parse_call_parameters
-from .store import CallSession
+from .store import CallSession, StoreUnavailable
 from .templating import DocumentError
 from .components import Template
-from .results import CallResult
+from .results import CallResult, record_result, run_pending_hooks
 from .sms import (
     SmsError,
     SmsMessage,
@@ -336,17 +336,19 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             return Response("forbidden\n", status=403, content_type="text/plain; charset=utf-8")
         form = {name: request.form.get(name, "")[: kit.max_input_length] for name in request.form}
         outcome = CallResult.from_form(flow, form)
-        if not kit.results.add(outcome):
-            log.info("vxmlkit result for %r (%s, %s) already stored", flow, outcome.message_reference[:80], outcome.call_id[:80])
-            return Response("ok\n", content_type="text/plain; charset=utf-8")
         try:
-            flow_cls().on_result(outcome)
-        except Exception:
-            log.exception("vxmlkit flow %r on_result failed for %s/%s; the result is kept",
-                          flow, outcome.message_reference[:80], outcome.call_id[:80])
-            kit.results.mark_hook(outcome, "error", traceback.format_exc(limit=5))
-        else:
-            kit.results.mark_hook(outcome, "done")
+            stored = record_result(kit.results, flow_cls, outcome)
+        except StoreUnavailable as exc:
+            # Not stored: Plum must send it again, so never 200.
+            log.error("vxmlkit result for %r (%s, %s) not stored: %s", flow, outcome.message_reference[:80],
+                      outcome.call_id[:80], exc)
+            return Response("unavailable\n", status=503, content_type="text/plain; charset=utf-8")
+        if not stored:
+            log.info("vxmlkit result for %r (%s, %s) already stored", flow, outcome.message_reference[:80], outcome.call_id[:80])
+        try:
+            run_pending_hooks(kit.results, kit.flows, limit=5)
+        except StoreUnavailable as exc:
+            log.warning("vxmlkit could not look for unfinished on_result hooks: %s", exc)
         return Response("ok\n", content_type="text/plain; charset=utf-8")
 
     @bp.route("/<flow>/step/<step>", methods=["GET", "POST"])
