@@ -151,13 +151,13 @@ class ResultStore:
         finished (and, with ``include_errors``, whose hook raised), each claimed for the caller:
         its start time moves to now, so no other process claims it for another ``older_than``."""
         now = time.time()
-        statuses = ("pending", "error") if include_errors else ("pending",)
+        cutoffs = {"pending": now - older_than, **({"error": now} if include_errors else {})}
         claimed = []
-        for status in statuses:
+        for status, cutoff in cutoffs.items():
             rows = self.store.query(
                 "SELECT * FROM call_results WHERE hook_status = ? AND hook_started_at < ?"
                 " ORDER BY hook_started_at LIMIT ?",
-                (status, now - older_than, limit),
+                (status, cutoff, limit),
             )
             for row in rows:
                 # Compare-and-set on the start time: of two processes, one wins the row.
