@@ -1,86 +1,51 @@
-"""The routes Plum talks to: a flow's start_url and the continuation of each step.
+"""The routes Plum talks to, as thin Flask views over :mod:`vxmlkit.calls`.
 
-Whatever happens, a voice browser gets VoiceXML: an unknown flow, a tampered or expired link,
-oversized input or a step that raises each answer with a short goodbye document (and the
-cause in the log), never an HTML error page.
+Each view reads the request into plain values, calls the function that does the work and
+wraps its :class:`~vxmlkit.calls.Answer` in a response. What Flask itself refuses (a body over
+the limit, a method not allowed) is answered as VoiceXML too, never as an HTML page.
 """
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import logging
+import time
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from .redaction import get_logger
-from .documents import ComponentError, as_components, plan_document
-from .flow import Call, Flow, ParameterError, parse_call_parameters
-from .store import CallSession
-from .templating import DocumentError
-from .components import Template
-from .results import CallResult
-from .sms import (
-    SmsError,
-    SmsMessage,
-    check_text,
-    normalise_recipient,
-    redact,
-    send_and_record,
-    update_status,
+from .calls import (
+    START_FIELDS,
+    Answer,
+    Links,
+    Recording,
+    continue_call,
+    error_document,
+    health,
+    send_sms,
+    start_call,
+    take_delivery_report,
+    take_result,
 )
-from .sms import continuations
-from .sms.step import Sms
+from .calls.answers import VOICEXML_MIMETYPE, text, voicexml
+from .metrics import exposition
+from .templating import DocumentError
+from .trust import address_trusted
 from .urls import public_base_url
-from .tokens import ExpiredToken, InvalidToken, StepToken, TokenSigner
-from .trust import Untrusted, address_trusted, admit_start, answer_once, bind_start, kept_answer, link_is_current
 
 if TYPE_CHECKING:
     from .extension import VxmlKit
 
-__all__ = ["make_blueprint", "Recording", "VOICEXML_MIMETYPE"]
+__all__ = ["make_blueprint", "serve_metrics", "Recording", "VOICEXML_MIMETYPE"]
 
-log = get_logger("vxmlkit")
-
-VOICEXML_MIMETYPE = "application/voicexml+xml; charset=utf-8"
-
-#: The fields of Plum's start_url request.
-START_FIELDS = ("phone_number", "message_reference", "call_parameters", "call_id")
+log = logging.getLogger("vxmlkit")
 
 
-@dataclass(frozen=True)
-class Recording:
-    """A recording posted by ``<record>``: what a step receives for a :func:`~vxmlkit.record` input."""
-
-    filename: str
-    content_type: str
-    data: bytes
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-
-def _scrub(text: str, secrets: list[str]) -> str:
-    """``text`` with every occurrence of each secret (of 2 characters or more) masked."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 2:
-            text = text.replace(secret, "*" * len(secret))
-    return text
-
-
-class _Refused(Exception):
-    """The request cannot be served: answer ``status`` with the goodbye document."""
-
-    def __init__(self, status: int, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.reason, self.message = status, reason, message
-
-
-def voicexml(text: str, status: int = 200) -> Response:
-    response = Response(text, status=status, content_type=VOICEXML_MIMETYPE)
-    response.headers["Cache-Control"] = "no-store"
+def respond(answer: Answer) -> Response:
+    """The Flask response carrying ``answer``."""
+    response = Response(answer.body, status=answer.status, content_type=answer.content_type)
+    for name, value in answer.headers:
+        response.headers[name] = value
     return response
 
 
@@ -88,384 +53,125 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
     """The blueprint serving ``kit``'s flows."""
     bp = Blueprint("vxmlkit", __name__)
 
+    def prefix() -> str:
+        assert kit.app is not None
+        return str(kit.app.config["VXMLKIT_URL_PREFIX"]).rstrip("/")
+
+    def links(*, public: bool = False) -> Links:
+        """Where this request reached us; ``public``: also the absolute URL given to third parties."""
+        public_url = None
+        if public:
+            try:
+                public_url = public_base_url(kit.app) + prefix()  # type: ignore[arg-type]
+            except ValueError:
+                public_url = None
+        return Links(root=request.script_root + prefix(), public_url=public_url)
+
+    def form_value(name: str) -> str:
+        return request.form.get(name) or request.args.get(name, "")
+
     @bp.before_request
     def bound_the_body() -> None:
         # A recording plus its form fields at most: a larger body is refused (413) unread.
         request.max_content_length = kit.max_recording_bytes + 64 * 1024
 
     @bp.before_request
-    def only_from_trusted_networks() -> None:
-        if not address_trusted(kit.trusted_networks, request.remote_addr):
-            raise _Refused(403, "forbidden", f"{request.remote_addr} is not in VXMLKIT_TRUSTED_NETWORKS")
-
-    def error_document(status: int, reason: str) -> Response:
-        rendered = kit.renderer.render("vxml/error.vxml", {"reason": reason}, version="2.0")
-        return voicexml(rendered.text, status)
-
-    def refuse(exc: _Refused) -> Response:
-        log.warning("vxmlkit refused %s %s: %s", request.method, request.path, exc.message)
-        return error_document(exc.status, exc.reason)
-
-    def field(name: str) -> str:
-        value = request.form.get(name) or request.args.get(name, "")
-        if len(value) > kit.max_input_length:
-            raise _Refused(413, "bad_request", f"field {name!r} is {len(value)} characters long (limit {kit.max_input_length})")
-        return value
-
-    def step_url_for(flow: type[Flow], session: CallSession) -> Callable[[str], str]:
-        base = f"{request.script_root}{bp_prefix().rstrip('/')}/{flow.name}/step/"
-
-        def step_url(step: str) -> str:
-            if step not in flow.steps:
-                raise ComponentError(f"flow {flow.name!r} has no step {step!r}")
-            # Tokens hold only URL-safe characters, flow and step names are checked words; each
-            # names the document it is written into, so it is good for one step of the call.
-            token = StepToken(flow.name, session.id, step, int(session.internal["document"]))
-            return f"{base}{step}?t={kit.signer.sign(token)}"
-
-        return step_url
-
-    def run(flow_cls: type[Flow], session: CallSession, step: str, inputs: Mapping[str, Any]) -> str:
-        """Run one step and render its document; the session records the outcome."""
-        flow = flow_cls()
-        try:
-            params = flow_cls.Params.parse(parse_call_parameters(session.call_parameters))
-        except ParameterError as exc:
-            session.status, session.error = "refused", str(exc)
-            log.warning("vxmlkit flow %r session %s refused: %s", flow_cls.name, session.id, exc)
-            raise
-        call = Call(
-            flow=flow_cls.name,
-            session_id=session.id,
-            phone_number=session.phone_number,
-            message_reference=session.message_reference,
-            call_id=session.call_id,
-            call_parameters=session.call_parameters,
-            params=params,
-            state=session.state,
-        )
-        where = f"step {flow_cls.name}.{step}"
-        session.internal["document"] = int(session.internal.get("document", 0)) + 1
-        result = flow.run_step(call, step, inputs)
-        components = as_components(result, where)
-        step_url = step_url_for(flow_cls, session)
-        plan = plan_document(components, step_url, where=where, sms_link=sms_link_for(flow_cls, session, call))
-        # Remember which answers of this document are private, to keep them out of logs later.
-        session.internal["private_inputs"] = [
-            item["name"] for item in plan.items if item.get("private")
-        ]
-        if plan.template is not None:
-            context = {"step_url": step_url, "call": call, **plan.template.context}
-            template = plan.template.name
-        else:
-            context = plan.context()
-            template = "vxml/document.vxml"
-        rendered = kit.renderer.render(template, context, version=flow_cls.version, flow=flow_cls.name, step=step)
-        session.last_step = step
-        return rendered.text
-
-    def serve(flow_cls: type[Flow], session: CallSession, step: str, inputs: Mapping[str, Any], *, new: bool) -> Response:
-        private = list(session.internal.get("private_inputs", ()))
-        text: str | None = None
-        failed_as = "error"
-        try:
-            text = run(flow_cls, session, step, inputs)
-        except _Refused:
-            raise
-        except ParameterError:
-            # The callee has picked up: a polite goodbye is better than a platform error.
-            failed_as = "bad_request"
-        except DocumentError as exc:
-            if kit.strict:
-                raise
-            session.status, session.error = "error", str(exc)
-            log.error("vxmlkit %s", exc)
-        except Exception:
-            # A traceback can quote input (int("4111...") fails loudly): private answers are
-            # blanked out of the text that is logged and stored.
-            failure = _scrub(traceback.format_exc(), [str(inputs[name]) for name in private if name in inputs])
-            session.status, session.error = "error", failure
-            log.error("vxmlkit flow %r step %r failed (session %s)\n%s", flow_cls.name, step, session.id, failure)
-        persist = kit.sessions.insert if new else kit.sessions.save
-        try:
-            persist(session)
-        except TypeError as exc:  # call.state holds something JSON cannot carry
-            log.error("vxmlkit flow %r step %r: call.state is not JSON-serialisable: %s", flow_cls.name, step, exc)
-            session.state, session.status, session.error = {}, "error", f"call.state is not JSON-serialisable: {exc}"
-            persist(session)
-            text = None
-        return voicexml(text) if text is not None else error_document(200, failed_as)
-
-    def sms_link_for(flow: type[Flow], session: CallSession, call: Call) -> Callable[[Sms], tuple[str, str]]:
-        def sms_link(component: Sms) -> tuple[str, str]:
-            step = call.step
-            counters = session.internal.setdefault("sms_attempts", {})
-            counters[step] = attempt = int(counters.get(step, 0)) + 1
-            if isinstance(component.text, Template):
-                text = kit.renderer.render_text(component.text.name, {"call": call, **component.text.context})
-            else:
-                text = component.text
-            sealed = kit.sms_sealer.seal({
-                "session": session.id, "step": step, "attempt": attempt, "to": component.to, "text": text,
-                "sender": component.sender, "then": component.then, "on_error": component.on_error,
-                "private": component.private, "timeout": component.timeout,
-            })
-            token = kit.sms_signer.sign(StepToken(flow.name, session.id, step, int(session.internal["document"])))
-            return f"{request.script_root}{bp_prefix().rstrip('/')}/{flow.name}/sms/{step}?t={token}", sealed
-
-        return sms_link
-
-    def send_sms(flow: type[Flow], session: CallSession, order: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
-        """Send the sealed order once; (status, error reason, message id)."""
-        settings = kit.sms_settings
-        private = bool(order["private"])
-        try:
-            to = normalise_recipient(str(order["to"]), settings.default_region)
-            text = check_text(str(order["text"]), settings.max_length)
-        except SmsError as exc:
-            shown = redact(str(order["to"])) if private else str(order["to"])[:40]
-            log.warning("vxmlkit sms from %s.%s to %r not sent: %s", flow.name, order["step"], shown, exc.reason)
-            return "failed", exc.reason, None
-        timeout = float(order["timeout"])
-        message = SmsMessage(
-            to=to, text=text, sender=order["sender"] or settings.sender, flow=flow.name, call_session=session.id,
-            private=private, delivery_report_url=report_url(), step=str(order["step"]),
-            attempt=int(order["attempt"]),
-            # Answer before the voice browser's fetchtimeout gives up on us.
-            timeout=max(0.5, timeout - min(2.0, timeout * 0.25)),
-        )
-        stored = send_and_record(kit.store, kit.sms_gateway, message)
-        if stored.status in ("failed", "undelivered"):
-            return "failed", stored.error, stored.id
-        return stored.status, None, stored.id
-
-    def report_url() -> str | None:
-        try:
-            base = public_base_url(kit.app)  # type: ignore[arg-type]
-        except ValueError:
+    def only_from_trusted_networks() -> Response | None:
+        # The platform's routes answer only its addresses (the health check answers anyone).
+        if request.endpoint == "vxmlkit.health" or address_trusted(kit.trusted_networks, request.remote_addr):
             return None
-        token = kit.report_signer.sign(StepToken("sms", "-", kit.sms_gateway.name))
-        return f"{base}{bp_prefix().rstrip('/')}/sms/report/{kit.sms_gateway.name}?t={token}"
+        log.warning("vxmlkit refused (403): %s is not in VXMLKIT_TRUSTED_NETWORKS", request.remote_addr)
+        return respond(error_document(kit, 403, "forbidden"))
 
-    @bp.route("/<flow>/sms/<step>", methods=["POST"])
-    def send_sms_route(flow: str, step: str) -> Response:
-        try:
-            token = kit.sms_signer.verify(request.args.get("t", ""))
-        except InvalidToken as exc:
-            raise _Refused(403, "forbidden", f"invalid sms link to {flow[:80]!r}/{step[:80]!r}: {exc}") from exc
-        flow_cls = kit.flow(flow)
-        if token.flow != flow or token.step != step or flow_cls is None:
-            raise _Refused(403, "forbidden", f"sms token names {token.flow}/{token.step}, not {flow[:80]}/{step[:80]}")
-        session = kit.sessions.get(token.session_id)
-        if session is None:
-            raise _Refused(403, "forbidden", f"no call session {token.session_id!r}")
-        try:
-            order = kit.sms_sealer.unseal(request.form.get("vxmlkit_sms", "")[:65536], max_age=kit.signer.max_age)
-        except InvalidToken as exc:
-            raise _Refused(403, "forbidden", f"sms order for {flow}/{step}: {exc}") from exc
-        if order.get("session") != session.id or order.get("step") != step:
-            raise _Refused(403, "forbidden", f"sms order belongs to another call or step than {flow}/{step}")
-        attempt = int(order["attempt"])  # type: ignore[call-overload]
-        answer = answer_link(session, token.document, lambda: sms_answer(flow_cls, session, step, attempt, order))
-        return voicexml(answer)
+    if kit.metrics.enabled:
+        # Timed only when metrics are on: otherwise not even the hooks run.
+        @bp.before_request
+        def start_the_clock() -> None:
+            request.environ["vxmlkit.started"] = time.perf_counter()
 
-    def sms_answer(flow_cls: type[Flow], session: CallSession, step: str, attempt: int, order: Mapping[str, Any]) -> str:
-        """Send the SMS of ``order`` (once) and answer with the step that follows it."""
-        if not continuations.claim(kit.store, session.id, step, attempt):
-            # The request that claimed this message never answered (its worker died): the
-            # message may or may not have left, and it is never sent again.
-            log.warning("vxmlkit sms %s.%s attempt %s: no answer from the first request; continuing",
-                        flow_cls.name, step, attempt)
-            return serve(flow_cls, session, str(order["then"]), {"sms_status": "unknown", "sms_error": ""},
-                         new=False).get_data(as_text=True)
-        status, error, sms_id = send_sms(flow_cls, session, order)
-        next_step = str(order["then"] if error is None else (order["on_error"] or order["then"]))
-        response = serve(flow_cls, session, next_step,
-                         {"sms_status": status, "sms_error": error or "", "sms_id": sms_id or ""}, new=False)
-        document = response.get_data(as_text=True)
-        continuations.finish(kit.store, session.id, step, attempt, document)
-        return document
+        @bp.after_request
+        def stop_the_clock(response: Response) -> Response:
+            started = request.environ.get("vxmlkit.started")
+            if started is not None:
+                route = (request.endpoint or "vxmlkit.unknown").rpartition(".")[2]
+                kit.metrics.observe(route, time.perf_counter() - started)
+            return response
 
-    def answer_link(session: CallSession, document: int, run: Callable[[], str]) -> str:
-        """The answer to a link written into ``document``: run once, then the kept answer."""
-        if not link_is_current(session, document):
-            kept = kept_answer(kit, session.id, document)
-            if kept is None:
-                raise _Refused(403, "forbidden", f"link of document {document} of session {session.id}: the call has moved past it or ended")
-            return kept
-        return answer_once(kit, session.id, document, run)
+    @bp.route("/_health", methods=["GET"], endpoint="health")
+    def health_route() -> Response:
+        return respond(health(kit))
 
-    @bp.route("/sms/report/<gateway>", methods=["GET", "POST"])
-    def delivery_report(gateway: str) -> Response:
-        ok = Response("ok\n", content_type="text/plain; charset=utf-8")
-        if request.method == "GET":
-            return ok
-        try:
-            token = kit.report_signer.verify(request.args.get("t", ""))
-        except InvalidToken:
-            log.warning("vxmlkit delivery report for %r without a valid token", gateway[:40])
-            return Response("forbidden\n", status=403, content_type="text/plain; charset=utf-8")
-        if token.step != gateway or gateway != kit.sms_gateway.name:
-            log.warning("vxmlkit delivery report for gateway %r, but %r is configured", gateway[:40], kit.sms_gateway.name)
-            return ok
-        form: dict[str, str] = {k: v[:4096] for k, v in request.form.items()}
-        if not form and request.is_json:
-            data = request.get_json(silent=True)
-            form = {str(k): str(v)[:4096] for k, v in data.items()} if isinstance(data, dict) else {}
-        try:
-            report = kit.sms_gateway.parse_delivery_report(form)
-        except (SmsError, ValueError) as exc:
-            log.warning("vxmlkit delivery report from %s not understood: %s", gateway, getattr(exc, "reason", exc))
-            return ok
-        if not update_status(kit.store, report.id, report.status):
-            log.warning("vxmlkit delivery report from %s for unknown message %r (%s)", gateway, report.id[:80], report.status)
-        return ok
-
-    @bp.route("/<flow>/start", methods=["GET", "POST"])
+    @bp.route("/<flow>/start", methods=["GET", "POST"], endpoint="start")
     def start(flow: str) -> Response:
-        flow_cls = kit.flow(flow)
-        if flow_cls is None:
-            raise _Refused(404, "not_found", f"no flow named {flow[:80]!r}")
-        if request.method == "HEAD" or request.method == "GET" and not any(name in request.values for name in START_FIELDS):
-            # Plum checks the URL answers before it dials; HEAD answers as that GET, never starts.
-            return voicexml(kit.renderer.render("vxml/ready.vxml", {}, version="2.0").text)
-        token = check_flow_token(kit.start_signer, flow_cls.name, "start")
-        posted = {name: field(name) for name in START_FIELDS}
-        try:
-            admission = admit_start(kit, flow_cls.name, token.session_id if token else None, posted)
-            if admission.session_id is None:
-                session = kit.sessions.new(flow=flow_cls.name, **admission.values)
-                session.internal["document"] = 0
-                admission = bind_start(kit, admission, session)
-        except Untrusted as exc:
-            raise _Refused(403, "forbidden", str(exc)) from None
-        if admission.session_id is not None:
-            # The platform fetched the start URL of this call again: the same first document.
-            existing = kit.sessions.get(admission.session_id)
-            if existing is None:
-                raise _Refused(403, "forbidden", f"no call session {admission.session_id!r}")
-            return voicexml(answer_once(kit, existing.id, 0, lambda: error_document(200, "error").get_data(as_text=True)))
-        return voicexml(answer_once(
-            kit, session.id, 0, lambda: serve(flow_cls, session, flow_cls.start_step, {}, new=True).get_data(as_text=True)))
+        present = {name: form_value(name) for name in START_FIELDS if name in request.values}
+        # HEAD answers as Plum's pre-flight GET, and never starts a call.
+        preflight = request.method == "HEAD" or request.method == "GET" and not present
+        return respond(start_call(kit, links(), flow, request.args.get("t", ""), present, preflight=preflight))
 
-    def check_flow_token(signer: TokenSigner, flow: str, purpose: str) -> StepToken | None:
-        if not kit.require_start_token and not request.args.get("t"):
-            return None
-        try:
-            token = signer.verify(request.args.get("t", ""))
-        except InvalidToken as exc:
-            raise _Refused(403, "forbidden", f"{purpose} request for {flow!r} without a valid token: {exc}") from exc
-        if token.flow != flow:
-            raise _Refused(403, "forbidden", f"{purpose} token names flow {token.flow!r}, not {flow!r}")
-        return token
-
-    @bp.route("/<flow>/result", methods=["GET", "POST"])
-    def result(flow: str) -> Response:
-        flow_cls = kit.flow(flow)
-        if flow_cls is None:
-            log.warning("vxmlkit result for unknown flow %r", flow[:80])
-            return Response("unknown flow\n", status=404, content_type="text/plain; charset=utf-8")
-        if request.method == "GET":  # Plum's pre-flight
-            return Response("ok\n", content_type="text/plain; charset=utf-8")
-        try:
-            token = check_flow_token(kit.result_signer, flow, "result")
-        except _Refused as exc:
-            log.warning("vxmlkit refused %s %s: %s", request.method, request.path, exc.message)
-            return Response("forbidden\n", status=403, content_type="text/plain; charset=utf-8")
-        form = {name: request.form.get(name, "")[: kit.max_input_length] for name in request.form}
-        outcome = CallResult.from_form(flow, form)
-        end_call(flow, token.session_id if token else "-", form)
-        if not kit.results.add(outcome):
-            log.info("vxmlkit result for %r (%s, %s) already stored", flow, outcome.message_reference[:80], outcome.call_id[:80])
-            return Response("ok\n", content_type="text/plain; charset=utf-8")
-        try:
-            flow_cls().on_result(outcome)
-        except Exception:
-            log.exception("vxmlkit flow %r on_result failed for %s/%s; the result is kept",
-                          flow, outcome.message_reference[:80], outcome.call_id[:80])
-            kit.results.mark_hook(outcome, "error", traceback.format_exc(limit=5))
-        else:
-            kit.results.mark_hook(outcome, "done")
-        return Response("ok\n", content_type="text/plain; charset=utf-8")
-
-    def end_call(flow: str, subject: str, form: Mapping[str, str]) -> None:
-        """The call's result arrived: its queued call is completed, its links run nothing more."""
-        if subject != "-":
-            try:
-                record = kit.queued_calls.find(subject, flow=flow, phone_number=form.get("phone_number", ""),
-                                               message_reference=form.get("message_reference", ""))
-            except Exception:  # noqa: BLE001 - a result is stored whatever the state of its queued call
-                record = None
-            if record is not None:
-                kit.queued_calls.complete(record)
-        call_id = form.get("call_id", "")
-        session = kit.sessions.find(flow=flow, call_id=call_id) if call_id else None
-        if session is not None and session.status == "active":
-            session.status = "completed"
-            kit.sessions.save(session)
-
-    @bp.route("/<flow>/step/<step>", methods=["GET", "POST"])
-    def continue_call(flow: str, step: str) -> Response:
+    @bp.route("/<flow>/step/<step>", methods=["GET", "POST"], endpoint="step")
+    def continue_route(flow: str, step: str) -> Response:
         if request.method == "HEAD":
-            # A HEAD never runs a step (nor sends, nor moves the call on).
-            return voicexml("")
-        try:
-            token = kit.signer.verify(request.args.get("t", ""))
-        except ExpiredToken as exc:
-            raise _Refused(403, "forbidden", f"expired link to {flow[:80]!r}/{step[:80]!r}") from exc
-        except InvalidToken as exc:
-            raise _Refused(403, "forbidden", f"invalid link to {flow[:80]!r}/{step[:80]!r}: {exc}") from exc
-        if token.flow != flow or token.step != step:
-            raise _Refused(403, "forbidden", f"link token names {token.flow}/{token.step}, not {flow[:80]}/{step[:80]}")
-        flow_cls = kit.flow(flow)
-        if flow_cls is None or step not in flow_cls.steps:
-            raise _Refused(404, "not_found", f"flow {flow!r} has no step {step!r}")
-        session = kit.sessions.get(token.session_id)
-        if session is None:
-            raise _Refused(403, "forbidden", f"no call session {token.session_id!r}")
-        inputs: dict[str, Any] = {}
-        for name in request.form:
-            if name != "t":
-                inputs[name] = field(name)
+            return respond(voicexml(""))  # a HEAD never runs a step
+        fields: dict[str, Any] = {name: form_value(name) for name in request.form if name != "t"}
         for name, upload in request.files.items():
+            # One byte over the limit is enough to refuse it.
             data = upload.read(kit.max_recording_bytes + 1)
-            if len(data) > kit.max_recording_bytes:
-                raise _Refused(413, "bad_request", f"recording {name!r} is larger than {kit.max_recording_bytes} bytes")
-            inputs[name] = Recording(upload.filename or name, upload.mimetype or "application/octet-stream", data)
-        return voicexml(answer_link(session, token.document,
-                                    lambda: serve(flow_cls, session, step, inputs, new=False).get_data(as_text=True)))
+            fields[name] = Recording(upload.filename or name, upload.mimetype or "application/octet-stream", data)
+        return respond(continue_call(kit, links(), flow, step, request.args.get("t", ""), fields))
 
-    @bp.route("/<path:anything>", methods=["GET", "POST"])
+    @bp.route("/<flow>/sms/<step>", methods=["POST"], endpoint="sms")
+    def send_sms_route(flow: str, step: str) -> Response:
+        order = request.form.get("vxmlkit_sms", "")
+        return respond(send_sms(kit, links(public=True), flow, step, request.args.get("t", ""), order))
+
+    @bp.route("/sms/report/<gateway>", methods=["GET", "POST"], endpoint="report")
+    def delivery_report(gateway: str) -> Response:
+        if request.method == "GET":
+            return respond(text("ok\n"))
+        fields: dict[str, str] = {k: v[:4096] for k, v in request.form.items()}
+        if not fields and request.is_json:
+            data = request.get_json(silent=True)
+            fields = {str(k): str(v)[:4096] for k, v in data.items()} if isinstance(data, dict) else {}
+        return respond(take_delivery_report(kit, gateway, request.args.get("t", ""), fields))
+
+    @bp.route("/<flow>/result", methods=["GET", "POST"], endpoint="result")
+    def result(flow: str) -> Response:
+        fields = {name: request.form.get(name, "") for name in request.form}
+        return respond(take_result(kit, flow, request.args.get("t", ""), fields, preflight=request.method == "GET"))
+
+    @bp.route("/<path:anything>", methods=["GET", "POST"], endpoint="unknown")
     def unknown(anything: str) -> Response:
-        raise _Refused(404, "not_found", f"no vxmlkit route {anything[:80]!r}")
-
-    @bp.errorhandler(_Refused)
-    def handle_refused(exc: _Refused) -> Response:
-        return refuse(exc)
+        log.warning("vxmlkit refused (404): no vxmlkit route %r", anything[:80])
+        return respond(error_document(kit, 404, "not_found"))
 
     @bp.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:
         status = exc.code or 500
         log.warning("vxmlkit %s %s: HTTP %s", request.method, request.path, status)
-        return error_document(status, "bad_request" if status < 500 else "error")
+        return respond(error_document(kit, status, "bad_request" if status < 500 else "error"))
 
     @bp.app_errorhandler(405)
     def handle_routing(exc: HTTPException) -> Response | HTTPException:
         # Routing fails before the blueprint is chosen: answer VoiceXML under our prefix only.
-        prefix = (bp_prefix() or "/").rstrip("/") + "/"
-        if not request.path.startswith(prefix):
+        if not request.path.startswith(prefix() + "/"):
             return exc
         return handle_http(exc)
-
-    def bp_prefix() -> str:
-        assert kit.app is not None
-        return str(kit.app.config["VXMLKIT_URL_PREFIX"])
 
     @bp.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
         if isinstance(exc, DocumentError) and kit.strict:
             raise exc
         log.exception("vxmlkit %s %s failed", request.method, request.path)
-        return error_document(200, "error")
+        return respond(error_document(kit, 200, "error"))
 
     return bp
+
+
+def serve_metrics(app: Flask, path: str) -> None:
+    """Serve the Prometheus metrics at ``path`` on ``app`` (no token: keep it off the public network)."""
+
+    def metrics_view() -> Response:
+        body, content_type = exposition()
+        return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
+
+    app.add_url_rule(path, "vxmlkit_metrics", metrics_view, methods=["GET"])

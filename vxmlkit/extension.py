@@ -18,12 +18,13 @@ from typing import Any
 
 from flask import Flask
 
-from .redaction import get_logger
 from .flow import Flow
+from .metrics import Metrics, metrics_from_config
 from .queued_calls import QueuedCalls
+from .redaction import get_logger
 from .results import ResultStore
-from .settings import Settings
-from .store import SessionStore, Store
+from .settings import Network, Settings, names, networks
+from .store import SchemaOutdated, SessionStore, Store, StoreUnavailable, open_store, store_options
 from .templating import Renderer
 from .tokens import Sealer, TokenSigner
 
@@ -36,6 +37,7 @@ class VxmlKit:
 
     def __init__(self, app: Flask | None = None, *, flows: Iterable[type[Flow]] = ()) -> None:
         self.flows: dict[str, type[Flow]] = {}
+        self.metrics: Metrics = Metrics()
         for flow in flows:
             self.register(flow)
         self.app: Flask | None = None
@@ -82,7 +84,8 @@ class VxmlKit:
         self.sms_signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]), salt="vxmlkit.sms")
         self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report")
         self.sms_sealer = Sealer(secret, purpose="sms")
-        self.use_store(Store(str(config["VXMLKIT_DATABASE_URL"])))
+        self.use_store(open_store(str(config["VXMLKIT_DATABASE_URL"]), **store_options(config)))
+        self._check_schema()
         from .sms.gateways import gateway_from_config
 
         # Made now so that a missing gateway setting fails at start-up, not during a call.
@@ -102,9 +105,12 @@ class VxmlKit:
         )
         self.max_input_length = int(config["VXMLKIT_MAX_INPUT_LENGTH"])
         self.max_recording_bytes = int(config["VXMLKIT_MAX_RECORDING_BYTES"])
-        from .blueprints import make_blueprint
+        self.metrics = metrics_from_config(config["VXMLKIT_METRICS_PATH"])
+        from .blueprints import make_blueprint, serve_metrics
 
         app.register_blueprint(make_blueprint(self), url_prefix=config["VXMLKIT_URL_PREFIX"])
+        if self.metrics.enabled:
+            serve_metrics(app, str(config["VXMLKIT_METRICS_PATH"]))
         app.extensions["vxmlkit"] = self
         self.app = app
 
@@ -117,6 +123,22 @@ class VxmlKit:
         outbox = getattr(self, "sms_gateway", None)
         if outbox is not None and getattr(outbox, "records_messages", False):
             outbox.store = store
+
+    def _check_schema(self) -> None:
+        """Upgrade SQLite's schema now, or say at start-up that PostgreSQL's must be upgraded.
+
+        The server still starts: until the schema is current (or the database answers) each
+        request meets :class:`~vxmlkit.store.StoreUnavailable` and is answered accordingly.
+        """
+        try:
+            self.store.ready()
+        except SchemaOutdated as exc:
+            log.error("vxmlkit refuses to serve: %s", exc)
+        except StoreUnavailable as exc:
+            log.warning("vxmlkit: the store does not answer at start-up (%s); it is tried again on use", exc)
+        finally:
+            # A worker forked from here opens its own connections.
+            self.store.close()
 
     @property
     def strict(self) -> bool:
@@ -133,14 +155,14 @@ class VxmlKit:
     def accepts_unqueued_calls(self, flow: str) -> bool:
         """Whether ``flow`` starts calls vxmlkit did not queue (``VXMLKIT_ALLOW_UNQUEUED_CALLS``)."""
         assert self.app is not None
-        allowed = self.app.config["VXMLKIT_ALLOW_UNQUEUED_CALLS"]
+        allowed = names(self.app.config["VXMLKIT_ALLOW_UNQUEUED_CALLS"] or ())
         return "*" in allowed or flow in allowed
 
     @property
-    def trusted_networks(self) -> tuple[Any, ...]:
+    def trusted_networks(self) -> tuple[Network, ...]:
         """The networks allowed on the platform's routes (``VXMLKIT_TRUSTED_NETWORKS``; empty: any)."""
         assert self.app is not None
-        return tuple(self.app.config["VXMLKIT_TRUSTED_NETWORKS"])
+        return networks(self.app.config["VXMLKIT_TRUSTED_NETWORKS"] or ())
 
     def flow(self, name: str) -> type[Flow] | None:
         """The flow class named ``name``, or None."""

@@ -1,4 +1,4 @@
-"""The calls vxmlkit queued, so that a start POST is accepted only for a call it asked for.
+"""The calls vxmlkit queued (the ``queued_calls`` table, :mod:`vxmlkit.store.schema`), so that a start POST is accepted only for a call it asked for.
 
 Plum does not sign its requests. When vxmlkit queues a call (one call, a campaign, or calls
 added to a scheduler campaign) it records what it asked for here: flow, phone number,
@@ -33,24 +33,6 @@ CALL_PREFIX = "q-"
 """A start token's subject for one queued call: ``q-<id>``."""
 CAMPAIGN_PREFIX = "c-"
 """A start token's subject for a queued campaign: ``c-<id>``."""
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS queued_calls (
-    id TEXT PRIMARY KEY,
-    campaign TEXT,
-    flow TEXT NOT NULL,
-    phone_digits TEXT NOT NULL,
-    message_reference TEXT NOT NULL,
-    call_parameters TEXT NOT NULL,
-    status TEXT NOT NULL,
-    call_id TEXT,
-    session_id TEXT,
-    expires_at REAL NOT NULL,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS queued_calls_campaign ON queued_calls (campaign, phone_digits);
-"""
 
 STATUSES = ("queued", "started", "completed", "cancelled")
 
@@ -96,9 +78,6 @@ class QueuedCalls:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _ready(self) -> None:
-        self.store.ensure_schema("queued_calls", _DDL)
-
     # -- recording -----------------------------------------------------------------------------
 
     def record(
@@ -112,8 +91,7 @@ class QueuedCalls:
         campaign: str | None = None,
     ) -> str:
         """Record one call about to be queued; its id (what a single call's start token names)."""
-        self._ready()
-        call_id = secrets.token_urlsafe(12).replace("-", "_")
+        call_id = secrets.token_urlsafe(12)
         now = time.time()
         self.store.write(
             "INSERT INTO queued_calls (id, campaign, flow, phone_digits, message_reference, call_parameters,"
@@ -127,25 +105,22 @@ class QueuedCalls:
     @staticmethod
     def new_campaign() -> str:
         """A fresh campaign id (what a campaign's start token names)."""
-        return secrets.token_urlsafe(12).replace("-", "_")
+        return secrets.token_urlsafe(12)
 
     def cancel(self, ids: list[str]) -> None:
         """The platform did not queue these calls: they can never start."""
-        self._ready()
         for queued_id in ids:
             self._set(queued_id, "cancelled")
 
     def cancel_campaign(self, campaign: str) -> None:
         """The platform did not queue this campaign: none of its calls can start."""
-        self._ready()
         self.store.write("UPDATE queued_calls SET status = 'cancelled', updated_at = ? WHERE campaign = ?", (time.time(), campaign))
 
     # -- matching ------------------------------------------------------------------------------
 
     def get(self, queued_id: str) -> QueuedCallRecord | None:
         """The record ``queued_id``, or None."""
-        self._ready()
-        row = self.store.connect().execute("SELECT * FROM queued_calls WHERE id = ?", (queued_id,)).fetchone()
+        row = self.store.query_one("SELECT * FROM queued_calls WHERE id = ?", (queued_id,))
         return None if row is None else QueuedCallRecord(**dict(row))
 
     def find(self, subject: str, *, flow: str, phone_number: str, message_reference: str) -> QueuedCallRecord:
@@ -154,7 +129,6 @@ class QueuedCalls:
         Raises :class:`StartRefused` when no recorded call matches, the call belongs to
         another flow, has completed, was cancelled or has expired.
         """
-        self._ready()
         digits = phone_digits(phone_number)
         if subject.startswith(CALL_PREFIX):
             record = self.get(subject[len(CALL_PREFIX):])
@@ -165,9 +139,9 @@ class QueuedCalls:
             if record.message_reference and message_reference != record.message_reference:
                 raise StartRefused("the message_reference is not the one the call was queued with")
         elif subject.startswith(CAMPAIGN_PREFIX):
-            rows = self.store.connect().execute(
+            rows = self.store.query(
                 "SELECT * FROM queued_calls WHERE campaign = ? ORDER BY created_at", (subject[len(CAMPAIGN_PREFIX):],)
-            ).fetchall()
+            )
             if not rows:
                 raise StartRefused("the start URL names a campaign vxmlkit has no record of")
             matching = [
@@ -191,7 +165,6 @@ class QueuedCalls:
 
     def start(self, record: QueuedCallRecord, *, call_id: str, session_id: str) -> bool:
         """Bind ``record`` to the session starting it; False when another call already started it."""
-        self._ready()
         changed = self.store.write(
             "UPDATE queued_calls SET status = 'started', call_id = ?, session_id = ?, updated_at = ?"
             " WHERE id = ? AND status = 'queued'",
@@ -208,6 +181,5 @@ class QueuedCalls:
 
     def counts(self) -> dict[str, Any]:
         """How many calls are in each status (for the CLI and the tests)."""
-        self._ready()
-        rows = self.store.connect().execute("SELECT status, COUNT(*) AS n FROM queued_calls GROUP BY status").fetchall()
+        rows = self.store.query("SELECT status, COUNT(*) AS n FROM queued_calls GROUP BY status")
         return {row["status"]: row["n"] for row in rows}

@@ -142,8 +142,17 @@ _DAY = 24 * 3600
 SETTINGS: tuple[Setting, ...] = (
     # -- serving ---------------------------------------------------------------------------------
     Setting("VXMLKIT_URL_PREFIX", text, "/vxml", "Where the routes live: a flow's start URL is the prefix, the flow's name and /start.", example="/ivr"),
-    Setting("VXMLKIT_DATABASE_URL", text, None, "The store (default: the SQLite file vxmlkit.sqlite3 in the instance folder).",
+    Setting("VXMLKIT_DATABASE_URL", text, None, "The store: sqlite:///path or postgresql://user:password@host/db (default: the SQLite file vxmlkit.sqlite3 in the instance folder).",
             example="sqlite:///tmp/x.sqlite3"),
+    Setting("VXMLKIT_DATABASE_POOL_SIZE", number(1, 1000, whole=True), 4, "PostgreSQL connections per process at most.", example="8"),
+    Setting("VXMLKIT_DATABASE_TIMEOUT", number(0.01, 3600), 5.0,
+            "Seconds to wait for a database lock or connection before answering \"try again\".", example="2.5"),
+    Setting("VXMLKIT_SQLITE_WAL_LIMIT", number(1024, 2**40, whole=True), 64 * 1024 * 1024,
+            "Bytes past which SQLite's write-ahead log is truncated.", example="1048576"),
+    Setting("VXMLKIT_RETENTION_DAYS", number(1, 36500, whole=True), 30,
+            "Days that vxmlkit purge keeps sessions, results and SMS records.", example="7"),
+    Setting("VXMLKIT_METRICS_PATH", text, None, "Where Prometheus metrics are served, such as /metrics (default: not served).",
+            example="/metrics"),
     Setting("VXMLKIT_INSTANCE_PATH", text, "instance", "The instance folder of `vxmlkit serve`'s app (its store and generated secret).",
             example="/var/lib/vxmlkit"),
     Setting("VXMLKIT_SECRET_KEY", text, None, "Signs the URLs written into documents (default: the app's SECRET_KEY).",

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .calls.answers import Answer, voicexml
 from .queued_calls import QueuedCallRecord, StartRefused
 from .sms import continuations
 from .store import CallSession
@@ -35,7 +36,10 @@ __all__ = [
     "Untrusted",
     "address_trusted",
     "admit_start",
+    "answer_link",
     "answer_once",
+    "bind_start",
+    "end_call",
     "kept_answer",
     "link_is_current",
 ]
@@ -133,21 +137,53 @@ def kept_answer(kit: VxmlKit, session_id: str, document: int) -> str | None:
     return continuations.wait_for_document(kit.store, session_id, ANSWER_KEY, document, timeout=0)
 
 
-def answer_once(kit: VxmlKit, session_id: str, document: int, run: Callable[[], str], *, wait: float = REPEAT_WAIT) -> str:
+def answer_once(kit: VxmlKit, session_id: str, document: int, run: Callable[[], Answer], *, wait: float = REPEAT_WAIT) -> Answer:
     """Run ``run`` for the first request for a link of ``document`` and keep its answer; a
     request arriving meanwhile (in any process) waits up to ``wait`` seconds for that answer.
 
-    When the first request never answers (its worker died), the waiting one runs ``run``
-    itself: what ``run`` does must itself be safe to repeat (an SMS is recorded once per
-    session, step and attempt and is never sent twice).
+    When the first request fails, its claim is given up and the next request runs ``run``;
+    when it never answers (its worker died), the waiting request runs ``run`` itself. What
+    ``run`` does must itself be safe to repeat then: a step's changes are stored with its
+    answer, and an SMS is recorded once per session, step and attempt and never sent twice.
     """
-    if continuations.claim(kit.store, session_id, ANSWER_KEY, document):
-        text = run()
-        continuations.finish(kit.store, session_id, ANSWER_KEY, document, text)
-        return text
-    answer = continuations.wait_for_document(kit.store, session_id, ANSWER_KEY, document, timeout=wait)
-    if answer is not None:
-        return answer
-    text = run()
-    continuations.finish(kit.store, session_id, ANSWER_KEY, document, text)
-    return text
+    if not continuations.claim(kit.store, session_id, ANSWER_KEY, document):
+        kept = continuations.wait_for_document(kit.store, session_id, ANSWER_KEY, document, timeout=wait)
+        if kept is not None:
+            return voicexml(kept)
+    try:
+        answer = run()
+    except BaseException:
+        continuations.release(kit.store, session_id, ANSWER_KEY, document)
+        raise
+    continuations.finish(kit.store, session_id, ANSWER_KEY, document, answer.body)
+    return answer
+
+
+def answer_link(kit: VxmlKit, session: CallSession, document: int, run: Callable[[], Answer]) -> Answer:
+    """The answer to a link written into ``document`` of ``session``: the step runs for the
+    first request while the link is current (:func:`answer_once`); after that, and for a link
+    of a document the call has moved past, the answer already given; else :class:`Untrusted`."""
+    if link_is_current(session, document):
+        return answer_once(kit, session.id, document, run)
+    kept = kept_answer(kit, session.id, document)
+    if kept is None:
+        raise Untrusted(f"link of document {document} of session {session.id}: the call has moved past it or ended")
+    return voicexml(kept)
+
+
+def end_call(kit: VxmlKit, flow: str, subject: str, fields: Mapping[str, str]) -> None:
+    """The call's result arrived: its queued call is completed (it starts no more) and its
+    session has ended (its links run nothing more)."""
+    if subject not in ("", "-"):
+        try:
+            record = kit.queued_calls.find(subject, flow=flow, phone_number=fields.get("phone_number", ""),
+                                           message_reference=fields.get("message_reference", ""))
+        except StartRefused:
+            record = None  # completed already, expired, or purged: the result is stored all the same
+        if record is not None:
+            kit.queued_calls.complete(record)
+    call_id = fields.get("call_id", "")
+    session = kit.sessions.find(flow=flow, call_id=call_id) if call_id else None
+    if session is not None and session.status == "active":
+        session.status = "completed"
+        kit.sessions.save(session)

@@ -18,7 +18,7 @@ from vxmlkit.sms.gateways.ozeki import OzekiGateway
 from vxmlkit.sms.gateways.plum import PlumSmsGateway
 from vxmlkit.sms.models import SmsMessage
 from vxmlkit.sms.send import send_and_record
-from vxmlkit.store import Store
+from vxmlkit.store import open_store
 
 LOGIN = "acme-login"
 PASSWORD = "Pa55-w0rd-never-logged"
@@ -50,7 +50,7 @@ def test_plum_sms_echo_reaches_neither_log_nor_store(provider, tmp_path: Path, c
     status = 200 if shape == "json" else 400
     provider.answer = lambda seen: provider.reply(status, _echo(seen, shape), "application/json" if shape == "json" else "text/html")
     database = tmp_path / "store.sqlite3"
-    store = Store(f"sqlite:///{database}")
+    store = open_store(f"sqlite:///{database}")
     gateway = PlumSmsGateway(LOGIN, PASSWORD, provider.base_url, sender="+16175551234", timeout=5)
     message = SmsMessage(to="+12223459789", text=TEXT, private=private, delivery_report_url=REPORT_URL,
                          call_session="s-1", step="send", attempt=1)

@@ -30,6 +30,7 @@ from vxmlkit.plum.models import QueuedCall, QueuedCampaign
 from vxmlkit.plum.outbound import DEFAULT_OUTBOUND_URL, OutboundClient
 from vxmlkit.plum.scheduler import DEFAULT_SCHEDULER_URL, SchedulerClient
 from vxmlkit.plum.transport import ProgressCallback
+from vxmlkit.extension import get_kit
 from vxmlkit.settings import SettingError, Settings
 
 ENV_LOGIN = "VXMLKIT_PLUM_LOGIN"
@@ -241,6 +242,38 @@ def _flow_urls(app: Any, flow: str, message_reference: str | None) -> tuple[str,
     return urls.start_url, urls.result_url
 
 
+def _queued_call_urls(app: Any, flow: str, phone: str, message_reference: str | None,
+                      call_parameters: Mapping[str, str], expires: str | None) -> tuple[str, str, str]:
+    """Record the call about to be queued: its bound start and result URLs and its record id."""
+    from vxmlkit.queueing import record_call
+
+    try:
+        urls = record_call(app, flow, phone, message_reference=message_reference,
+                           call_parameters=dict(call_parameters) or None, expires=parse_when(expires))
+    except LookupError as error:
+        raise click.UsageError(str(error).strip("'\"")) from None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    return urls.start_url, urls.result_url, urls.subject.split("-", 1)[1]
+
+
+def _queued_campaign_urls(app: Any, flow: str, numbers: Path, campaign_parameters: Mapping[str, str],
+                          expires: str | None) -> tuple[str, str, str]:
+    """Record the good rows of a campaign file: the campaign's bound URLs and its key."""
+    from vxmlkit.plum.models import CallSpec
+    from vxmlkit.queueing import record_campaign
+
+    calls = [CallSpec(call.phone_number, call.message_reference, call.call_parameters or dict(campaign_parameters) or None)
+             for call in read_campaign_csv(numbers).calls]
+    try:
+        urls, key = record_campaign(app, flow, calls, expires=parse_when(expires))
+    except LookupError as error:
+        raise click.UsageError(str(error).strip("'\"")) from None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    return urls.start_url, urls.result_url, key
+
+
 def _check_options(
     retries: int | None, retry_interval: int | None, at: str | None, expires: str | None
 ) -> None:
@@ -317,11 +350,16 @@ def call_command(
         rules.with_caller_id(phone, ani)
         app, settings = _load_app_and_settings(app_spec)
         client = settings.outbound_client(timeout)
-        start_url, result_url = _flow_urls(app, flow, message_reference)
-        queued = queue_one_call(
-            client, start_url, result_url, phone, params=call_parameters, ani=ani, retries=retries,
-            retry_interval=retry_interval, at=at, expires=expires, message_reference=message_reference,
-        )
+        # Recorded first, so that the app starts this call, and only this one, from its start URL.
+        start_url, result_url, record = _queued_call_urls(app, flow, phone, message_reference, call_parameters, expires)
+        try:
+            queued = queue_one_call(
+                client, start_url, result_url, phone, params=call_parameters, ani=ani, retries=retries,
+                retry_interval=retry_interval, at=at, expires=expires, message_reference=message_reference,
+            )
+        except BaseException:
+            get_kit(app).queued_calls.cancel([record])
+            raise
     except (RuleViolation, CallListError, OutboundError, MissingSetting) as error:
         raise _fail(error) from None
     click.echo(f"Queued call {queued.call_id} ({flow} to {phone}).")
@@ -366,12 +404,22 @@ def campaign_command(
         _check_options(retries, retry_interval, at, expires)
         app, settings = _load_app_and_settings(app_spec)
         client = settings.outbound_client(timeout)
-        start_url, result_url = _flow_urls(app, flow, None)
-        queued = queue_campaign_file(
-            client, start_url, result_url, numbers, name=campaign_name, skip_bad=skip_bad,
-            params=campaign_parameters, retries=retries, retry_interval=retry_interval, at=at, expires=expires,
-            report=lambda line: click.echo(line, err=True), on_progress=bar, dry_run=dry_run,
-        )
+        if dry_run:
+            start_url, result_url = _flow_urls(app, flow, None)
+            key = None
+        else:
+            # Recorded first, so that the app starts these calls, and only these, from its start URL.
+            start_url, result_url, key = _queued_campaign_urls(app, flow, numbers, campaign_parameters, expires)
+        try:
+            queued = queue_campaign_file(
+                client, start_url, result_url, numbers, name=campaign_name, skip_bad=skip_bad,
+                params=campaign_parameters, retries=retries, retry_interval=retry_interval, at=at, expires=expires,
+                report=lambda line: click.echo(line, err=True), on_progress=bar, dry_run=dry_run,
+            )
+        except BaseException:
+            if key is not None:
+                get_kit(app).queued_calls.cancel_campaign(key)
+            raise
     except BadRowsError as error:
         raise click.ClickException(str(error)) from None
     except (RuleViolation, CallListError, OutboundError, MissingSetting) as error:

@@ -24,7 +24,7 @@ from vxmlkit.sms.records import list_messages
 from vxmlkit.sms.segments import check_text
 from vxmlkit.sms.send import send_and_record
 from vxmlkit.settings import Settings
-from vxmlkit.store import Store, StoreError
+from vxmlkit.store import Store, StoreError, open_store, store_options
 
 __all__ = ["sms_group", "outbox_command", "DEFAULT_DATABASE"]
 
@@ -32,7 +32,8 @@ DEFAULT_DATABASE = "./instance/vxmlkit.sqlite3"
 
 
 def _store() -> Store:
-    return Store(Settings()["VXMLKIT_DATABASE_URL"] or DEFAULT_DATABASE)
+    settings = Settings()
+    return open_store(settings["VXMLKIT_DATABASE_URL"] or DEFAULT_DATABASE, **store_options(settings))
 
 
 @click.group("sms")
