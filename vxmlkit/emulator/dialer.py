@@ -19,7 +19,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from vxmlkit.browser import Browser, HttpFetcher
+from vxmlkit.browser import Browser, HttpFetcher, TranscriptEntry
 from vxmlkit.browser.session import Session
 from vxmlkit.emulator.callbacks import deliver
 from vxmlkit.emulator.callees import Behaviour, number_digits
@@ -49,6 +49,18 @@ def _caller_id(phone_number: str) -> str:
         if name.strip().lower() == "ani":
             return value.strip()
     return ""
+
+
+def _shown(entry: TranscriptEntry) -> str:
+    """A transcript line for the status page: fetched URLs without their query, which
+    carries the app's signed tokens."""
+    if entry.kind == "fetched" and "url" in entry.data:
+        text = f"{entry.data.get('method', 'GET')} {str(entry.data['url']).split('?', 1)[0]}"
+        if " failed: " in entry.text:
+            status = entry.data.get("status")
+            text += f" failed (HTTP {status})" if status else " failed (no answer)"
+        return f"fetched: {text}"
+    return entry.line().strip()
 
 
 class Dialer:
@@ -192,7 +204,7 @@ class Dialer:
                 session.hang_up()
         except Exception as exc:  # noqa: BLE001 - the interpreter's failure is the call's record
             error = f"{type(exc).__name__}: {exc}"
-        transcript = [entry.line().strip() for entry in session.transcript] if session is not None else []
+        transcript = [_shown(entry) for entry in session.transcript] if session is not None else []
         if session is not None and session.error and error is None:
             error = session.error + (f" ({session.error_message})" if session.error_message else "")
         seconds = spoken_seconds(session) if session is not None else 0.0
