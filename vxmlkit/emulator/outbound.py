@@ -90,10 +90,9 @@ def _timing(platform: Platform, form: Mapping[str, str]) -> dict[str, object]:
                if value is not None]
     if len(set(retries)) > 1:
         raise Refused("max_retries and max_retry disagree: give one of them")
+    # An expiration before the scheduled time is not refused: the call expires unplaced.
     due = _moment(platform, form, "scheduled")
     expires = _moment(platform, form, "expiration")
-    if due is not None and expires is not None and expires <= due:
-        raise Refused("expiration: must be later than the scheduled time")
     return {
         "max_retries": retries[0] if retries else None,
         "retry_interval": _integer(form, "retry_interval", rules.RETRY_INTERVAL_RANGE, " seconds"),

@@ -127,11 +127,13 @@ class SchedulerApi:
         self.schedules: dict[int, Schedule] = {}
         self.profiles: dict[int, Profile] = {}
         self.campaigns: dict[int, Campaign] = {}
-        self._ids = {"schedules": 0, "profiles": 0, "campaigns": 0}
+        self._last_id = 0
 
     def _next_id(self, kind: str) -> int:
-        self._ids[kind] += 1
-        return self._ids[kind]
+        """Ids are unique across schedules, profiles and campaigns of the account."""
+        del kind
+        self._last_id += 1
+        return self._last_id
 
     # -- values ---------------------------------------------------------------------------------
 

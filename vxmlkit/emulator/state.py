@@ -37,6 +37,8 @@ class Settings:
     sms_password: str | None = None  # default: pin
     sms_numbers: tuple[str, ...] = ()  # SMS-enabled senders of the account; empty: any number
     lines: int = 8  # calls in progress at once
+    first_call_id: int = 100001  # where the account's call ids start
+    first_campaign_id: int = 1  # where its campaign ids start
     default_max_retries: int = 0
     default_retry_interval: int = 600
     fetch_timeout: float = 30.0  # real seconds for each fetch of the app
@@ -162,8 +164,8 @@ class Platform:
         self.callbacks: list[Callback] = []  # a heap by due time
         self.busy_lines = 0
         self.in_flight = 0  # callbacks being posted
-        self._call_ids = itertools.count(100001)
-        self._batch_ids = itertools.count(1)
+        self._call_ids = itertools.count(settings.first_call_id)
+        self._batch_ids = itertools.count(settings.first_campaign_id)
         self._sms_ids = itertools.count(1)
         self._callback_seq = itertools.count()
         self.scheduler: Any = None  # the scheduler API's resources (vxmlkit.emulator.scheduler)
