@@ -26,6 +26,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from vxmlkit.emulator import Settings, client_settings
+
 RULES = """
 default:
   answer: {voice: 70, answeringmachine: 10, busy: 10, noanswer: 10}
@@ -84,13 +86,8 @@ def main() -> None:
         "VXMLKIT_DATABASE_URL": f"sqlite:///{database}",
         "VXMLKIT_PUBLIC_URL": app_url,
         "VXMLKIT_INSTANCE_PATH": str(folder / "instance"),
-        "VXMLKIT_SMS_GATEWAY": "plum",
-        "VXMLKIT_PLUM_SMS_URL": emulator_url,
-        "VXMLKIT_PLUM_LOGIN": LOGIN,
-        "VXMLKIT_PLUM_PASSWORD": PIN,
-        "VXMLKIT_PLUM_PIN": PIN,
+        **client_settings(emulator_url, Settings(login=LOGIN, pin=PIN)),
         "VXMLKIT_SMS_SENDER": "+16175550000",
-        "VXMLKIT_PLUM_OUTBOUND_URL": emulator_url,
         "VXMLKIT_EMULATOR_LOG": "WARNING",
     }
     access_log = folder / "access.log"

@@ -161,3 +161,24 @@ def test_the_status_page_lists_calls_with_state_attempts_and_transcripts(start_e
     with urllib.request.urlopen(emulator.base_url + "/", timeout=5) as answer:
         page = answer.read().decode()
     assert "spring" in page and "retry pending" in page and "caller: pressed 1" in page
+
+
+def test_signed_tokens_in_the_apps_urls_stay_off_the_page_and_the_log(start_emulator, voice_app, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="vxmlkit.emulator")
+    voice_app.refuse_results = 1
+    emulator = start_emulator(RULES)
+    client = _client(emulator)
+    client.queue_call("16175550001", voice_app.base_url + "/start?t=SIGNED-start-token",
+                      voice_app.base_url + "/result?t=SIGNED-result-token")
+    client.queue_call("16175550001", voice_app.base_url + "/missing?t=SIGNED-missing-token")
+    assert wait_until(lambda: _settled(emulator, 2))
+    assert len(voice_app.seen("POST", "/result")) == 2  # the tokens still reach the app
+    with urllib.request.urlopen(emulator.base_url + "/?format=json", timeout=5) as answer:
+        page = answer.read().decode()
+    with urllib.request.urlopen(emulator.base_url + "/", timeout=5) as answer:
+        page += answer.read().decode()
+    assert "/start" in page and "HTTP 404" in page
+    emulator_log = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("vxmlkit.emulator"))
+    shown = page.find("SIGNED")
+    assert shown == -1, page[max(0, shown - 300):shown + 50]
+    assert "SIGNED" not in emulator_log

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from vxmlkit.emulator import Settings, client_settings
+
 from .conftest import wait_until
 
 LOGIN, PIN = "e2e-login", "55443322"
@@ -78,13 +80,9 @@ def platform_and_app(tmp_path) -> Iterator[tuple[str, dict[str, str], Path]]:
         "VXMLKIT_DATABASE_URL": f"sqlite:///{database}",
         "VXMLKIT_PUBLIC_URL": app_url,
         "VXMLKIT_INSTANCE_PATH": str(tmp_path / "instance"),
-        "VXMLKIT_SMS_GATEWAY": "plum",
-        "VXMLKIT_PLUM_SMS_URL": emulator_url,
-        "VXMLKIT_PLUM_LOGIN": LOGIN,
-        "VXMLKIT_PLUM_PASSWORD": PIN,
-        "VXMLKIT_PLUM_PIN": PIN,
+        **client_settings(emulator_url, Settings(login=LOGIN, pin=PIN)),
         "VXMLKIT_SMS_SENDER": "+16175550000",
-        "VXMLKIT_PLUM_OUTBOUND_URL": emulator_url,
+        "PYTHONUNBUFFERED": "1",
     }
     logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("emulator", "gunicorn")}
     emulator = subprocess.Popen(
@@ -142,6 +140,12 @@ def test_a_campaign_runs_end_to_end_against_gunicorn_and_sqlite(platform_and_app
         call = calls[number]
         assert (call["result"], call["callee_type"], call["attempts"]) == (result, callee_type, attempts), number
         assert len(call["history"]) == attempts
+
+    # the emulator said how to reach it, without the PIN, and logged one line per attempt
+    log = (tmp_path / "emulator.log").read_text()
+    assert f"export VXMLKIT_PLUM_OUTBOUND_URL={emulator_url}" in log and PIN not in log
+    placed = [line for line in log.splitlines() if "emulator: call " in line]
+    assert len(placed) == sum(expected[2] for expected in EXPECTED.values())
 
     # every result stored exactly once, as the rules say, listed by `vxmlkit results`
     listed = subprocess.run([*_vxmlkit(), "results", "--csv"], env=env, capture_output=True, text=True, timeout=60)

@@ -15,7 +15,7 @@ status page), :mod:`.app` (the WSGI app), :mod:`.server` (one emulator), :mod:`.
 
 from vxmlkit.emulator.callees import CalleeRules, RulesError, load_rules, parse_rules
 from vxmlkit.emulator.clock import Clock
-from vxmlkit.emulator.server import Emulator
+from vxmlkit.emulator.server import Emulator, client_settings
 from vxmlkit.emulator.state import Settings
 
-__all__ = ["CalleeRules", "Clock", "Emulator", "RulesError", "Settings", "load_rules", "parse_rules"]
+__all__ = ["CalleeRules", "Clock", "Emulator", "RulesError", "Settings", "client_settings", "load_rules", "parse_rules"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from vxmlkit.emulator.state import Callback, Platform
+from vxmlkit.emulator.state import Callback, Platform, without_queries
 from vxmlkit.plum.transport import TransportError, send
 
 __all__ = ["deliver"]
@@ -32,25 +32,20 @@ def deliver(platform: Platform, callback: Callback) -> bool:
             )
             problem = None if answer.status == 200 else f"HTTP {answer.status}"
         except TransportError as exc:
-            problem = str(exc)
+            problem = without_queries(str(exc))
         if problem is None:
             if callback.on_delivered is not None:
                 callback.on_delivered()
             return True
         waited = platform.clock.now() - callback.first_due
         if waited >= settings.callback_give_up:
-            log.warning("emulator: gave up posting to %s after %d tries: %s", _shown(callback.url), callback.tries, problem)
+            log.warning("emulator: gave up posting to %s after %d tries: %s", without_queries(callback.url), callback.tries, problem)
             if callback.on_abandoned is not None:
                 callback.on_abandoned(f"abandoned after {callback.tries} tries: {problem}")
             return False
         delay = min(settings.callback_retry * 2 ** (callback.tries - 1), _MAX_DELAY)
-        log.info("emulator: POST %s refused (%s); again in %g s", _shown(callback.url), problem, delay)
+        log.info("emulator: POST %s refused (%s); again in %g s", without_queries(callback.url), problem, delay)
         platform.requeue_callback(callback, delay)
         return False
     finally:
         platform.callback_done()
-
-
-def _shown(url: str) -> str:
-    """A URL for the log, without its query (which may carry a signed token)."""
-    return url.split("?", 1)[0]

@@ -9,7 +9,7 @@ import click
 
 from vxmlkit.emulator.callees import RulesError, load_rules
 from vxmlkit.emulator.clock import Clock, TimeTextError, read_time
-from vxmlkit.emulator.server import Emulator
+from vxmlkit.emulator.server import Emulator, client_settings
 from vxmlkit.emulator.state import Settings
 
 __all__ = ["emulate_command"]
@@ -62,9 +62,11 @@ def emulate_command(host: str, port: int, speed: float, callees_path: str | None
     emulator = Emulator(settings, clock=Clock(speed, start), callees=callees)
     base = f"http://{host}:{port}"
     click.echo(f"Plum emulator at {base} (clock x{speed:g}, {len(callees.rules)} callee rule(s), {lines} lines)")
-    click.echo(f"  export VXMLKIT_PLUM_OUTBOUND_URL={base} VXMLKIT_PLUM_LOGIN={login} VXMLKIT_PLUM_PIN=...")
-    click.echo(f"  export VXMLKIT_PLUM_SCHEDULER_URL={base}/api VXMLKIT_PLUM_SMS_URL={base}")
-    click.echo(f"  status page: {base}/")
+    click.echo("Point vxmlkit at it with (credentials shown as ...):")
+    for name, value in client_settings(base, settings).items():
+        secret = name.endswith(("_PIN", "_PASSWORD", "_TOKEN"))
+        click.echo(f"  export {name}={'...' if secret else value}")
+    click.echo(f"Status page: {base}/")
     try:
         emulator.serve_forever(host, port)
     except KeyboardInterrupt:

@@ -23,7 +23,7 @@ from vxmlkit.browser import Browser, HttpFetcher, TranscriptEntry
 from vxmlkit.browser.session import Session
 from vxmlkit.emulator.callbacks import deliver
 from vxmlkit.emulator.callees import Behaviour, number_digits
-from vxmlkit.emulator.state import Attempt, Batch, Call, Platform
+from vxmlkit.emulator.state import Attempt, Batch, Call, Platform, without_queries
 from vxmlkit.plum.transport import TransportError, send
 
 __all__ = ["Dialer", "spoken_seconds"]
@@ -52,15 +52,9 @@ def _caller_id(phone_number: str) -> str:
 
 
 def _shown(entry: TranscriptEntry) -> str:
-    """A transcript line for the status page: fetched URLs without their query, which
-    carries the app's signed tokens."""
-    if entry.kind == "fetched" and "url" in entry.data:
-        text = f"{entry.data.get('method', 'GET')} {str(entry.data['url']).split('?', 1)[0]}"
-        if " failed: " in entry.text:
-            status = entry.data.get("status")
-            text += f" failed (HTTP {status})" if status else " failed (no answer)"
-        return f"fetched: {text}"
-    return entry.line().strip()
+    """A transcript line for the status page: URLs without their query, which carries the
+    app's signed tokens."""
+    return without_queries(entry.line().strip())
 
 
 class Dialer:
@@ -163,9 +157,9 @@ class Dialer:
                     answer = send("GET", url, headers={"User-Agent": "vxmlkit-emulator"},
                                   timeout=self.platform.settings.fetch_timeout)
                 except TransportError as exc:
-                    return str(exc)
+                    return without_queries(str(exc))
                 if answer.status != 200:
-                    return f"GET {url.split('?', 1)[0]} answered HTTP {answer.status}"
+                    return f"GET {without_queries(url)} answered HTTP {answer.status}"
             batch.preflight = "ok"
             return None
 
@@ -199,14 +193,14 @@ class Dialer:
                 else:
                     session.send(inputs.pop(0))
         except ValueError as exc:  # an input the waiting item cannot take
-            error = f"the callee's script does not fit the call: {exc}"
+            error = without_queries(f"the callee's script does not fit the call: {exc}")
             if session is not None and session.ended is None and session.waiting is not None:
                 session.hang_up()
         except Exception as exc:  # noqa: BLE001 - the interpreter's failure is the call's record
-            error = f"{type(exc).__name__}: {exc}"
+            error = without_queries(f"{type(exc).__name__}: {exc}")
         transcript = [_shown(entry) for entry in session.transcript] if session is not None else []
         if session is not None and session.error and error is None:
-            error = session.error + (f" ({session.error_message})" if session.error_message else "")
+            error = without_queries(session.error + (f" ({session.error_message})" if session.error_message else ""))
         seconds = spoken_seconds(session) if session is not None else 0.0
         if hung_up_early and behaviour.hangup_after is not None:
             seconds = min(seconds, behaviour.hangup_after)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from vxmlkit.emulator.state import Batch, Call, Platform
+from vxmlkit.emulator.state import Batch, Platform
 from vxmlkit.plum import rules
 from vxmlkit.plum.errors import RuleViolation
 from vxmlkit.plum.models import NICKNAME_LIMIT, PACING_LIMIT, WEEKDAYS, check_clock

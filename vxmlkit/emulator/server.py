@@ -17,7 +17,24 @@ from vxmlkit.emulator.dialer import Dialer
 from vxmlkit.emulator.scheduler import SchedulerApi
 from vxmlkit.emulator.state import Platform, Settings
 
-__all__ = ["Emulator"]
+__all__ = ["Emulator", "client_settings"]
+
+
+def client_settings(base_url: str, settings: Settings) -> dict[str, str]:
+    """The vxmlkit settings (environment variables) that point ``vxmlkit call``,
+    ``vxmlkit campaign``, the scheduler client and the ``plum`` SMS gateway at an emulator
+    listening at ``base_url`` with the account ``settings``."""
+    sms_login, sms_password = settings.sms_credentials
+    return {
+        "VXMLKIT_PLUM_OUTBOUND_URL": base_url,
+        "VXMLKIT_PLUM_LOGIN": settings.login,
+        "VXMLKIT_PLUM_PIN": settings.pin,
+        "VXMLKIT_PLUM_SCHEDULER_URL": base_url + "/api",
+        "VXMLKIT_PLUM_SCHEDULER_TOKEN": settings.token,
+        "VXMLKIT_SMS_GATEWAY": "plum",
+        "VXMLKIT_PLUM_SMS_URL": base_url,
+        "VXMLKIT_PLUM_PASSWORD": sms_password,
+    }
 
 
 class Emulator:

@@ -79,7 +79,7 @@ def queue_sms(platform: Platform, authorization: str, form: Mapping[str, str]) -
     if outcome == "landline":
         return _failure(200, f"{to} is not a mobile number")
     with platform.lock:
-        record = SmsRecord(platform.new_sms_id(), to, digits, body, result_url or None, platform.clock.now(), outcome)
+        record = SmsRecord(platform.new_sms_id(), to, digits, result_url or None, platform.clock.now(), outcome)
         platform.sms[record.id] = record
     if record.result_url:
         _report(platform, record, list(_REPORTS[outcome]), SENT_AFTER)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,16 @@ from typing import Any
 from vxmlkit.emulator.callees import CalleeRules
 from vxmlkit.emulator.clock import Clock
 
-__all__ = ["Attempt", "Batch", "Call", "Callback", "Platform", "SmsRecord", "STATES", "Settings"]
+__all__ = ["Attempt", "Batch", "Call", "Callback", "Platform", "SmsRecord", "STATES", "Settings", "without_queries"]
+
+_QUERY = re.compile(r"(https?://[^\s?#'\"]+)\?[^\s'\"]*")
+
+
+def without_queries(text: str) -> str:
+    """``text`` with the query of every URL cut off: an app's URLs carry signed tokens that
+    have no place in logs or on the status page."""
+    return _QUERY.sub(r"\1", text)
+
 
 #: A call's states, as the status page shows them.
 STATES = ("queued", "dialing", "retry pending", "completed", "failed", "expired")
@@ -121,12 +131,11 @@ class Call:
 
 @dataclass
 class SmsRecord:
-    """A text message queued through the SMS API."""
+    """A text message queued through the SMS API (its text is not kept)."""
 
     id: str
     to: str
     sender: str
-    body: str
     result_url: str | None
     requested: float
     outcome: str  # what the callee rules say becomes of it
