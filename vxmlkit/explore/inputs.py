@@ -74,7 +74,12 @@ def builtin_samples(type_uri: str, mode: str, harvested: Sequence[str] = ()) -> 
             lengths.append(int(params[key]))
     if not lengths:
         lengths = [1, 4]
-    samples = [_DIGITS[:n] for n in sorted(set(lengths))]
+    shortest, longest = min(lengths), max(lengths)
+    samples = list(dict.fromkeys([_DIGITS[:shortest], _DIGITS[:longest]]))
+    if longest <= 2:
+        # A key or two is a score or a choice: a step checks its range, so try both ends.
+        samples += [v for v in ("0" * shortest, "9" * longest) if v not in samples]
+        return samples
     for run in harvested:
         for n in sorted(set(lengths)):
             for candidate in (run, run[-n:], run[:n]):

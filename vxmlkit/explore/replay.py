@@ -35,10 +35,14 @@ _TOKEN_QUERY = re.compile(r"\?[^\"'<>\s]*")
 _OPAQUE = re.compile(r"(['\"])[A-Za-z0-9_\-=.+/:]{24,}\1")
 
 
+_TEXT = re.compile(r">[^<]+<")
+
+
 def fingerprint(text: str) -> str:
-    """A document's structure: its text without query strings (signed tokens) and long opaque
-    values (sealed SMS orders), so two calls in the same place have the same fingerprint."""
-    return _OPAQUE.sub(r"\1~\1", _TOKEN_QUERY.sub("?", text))
+    """A document's structure: its elements and attributes, without the words spoken (which
+    carry the call's data), query strings (signed tokens) and long opaque values (sealed SMS
+    orders); two calls at the same place of a flow have the same fingerprint."""
+    return _OPAQUE.sub(r"\1~\1", _TOKEN_QUERY.sub("?", _TEXT.sub("><", text)))
 
 
 def input_of(action: Action) -> Input:
