@@ -108,7 +108,9 @@ class _Search:
         steps: list[str] = []
         transitions: list[str] = []
         if declaration is not None:
-            for walked in walk(session.transcript, declaration, callee=run.callee, sms_statuses=run.sms_statuses):
+            every = walk(session.transcript, declaration, callee=run.callee, sms_statuses=run.sms_statuses,
+                         failed_step=run.failure_step or None)
+            for walked in every:
                 self.graph.steps_reached.add(walked.step)
                 self.graph.step_paths.setdefault(walked.step, path)
                 tid = walked.transition.id if walked.transition is not None else None
@@ -119,11 +121,7 @@ class _Search:
                     steps.append(walked.step)
                     if tid is not None:
                         transitions.append(tid)
-            current = steps[-1] if steps else ""
-            if not current:
-                every = walk(session.transcript, declaration, callee=run.callee, sms_statuses=run.sms_statuses)
-                current = every[-1].step if every else ""
-            return steps, transitions, current
+            return steps, transitions, every[-1].step if every else ""
         previous = ""
         for index, entry in enumerate(session.transcript):
             if entry.kind != "fetched":

@@ -162,6 +162,18 @@ def _drive(session: Session, actions: list[Action], replay: Replay, on_action: A
     replay.within = tuple(sorted(within))
 
 
+class _KeepingBrowser(Browser):
+    """A browser that remembers the last session it dialled."""
+
+    last: Session | None = None
+
+    def dial(self, url: str, *, method: str = "GET", data: Mapping[str, str] | None = None, ani: str = "",
+             dnis: str = "", callee_type: str = "voice", protocol: str = "sip") -> Session:
+        self.last = Session(self, ani=ani, dnis=dnis, callee_type=callee_type, protocol=protocol)
+        self.last._start(url, method, data)
+        return self.last
+
+
 class FlowCalls:
     """Dials one flow of an app in-process, with a fresh SMS plan per call."""
 
@@ -170,6 +182,9 @@ class FlowCalls:
 
         self.gateway = DecidingGateway()
         self.simulator = Simulator(app, sms_gateway=self.gateway)
+        # Keep hold of each call's session, also when dialling it raised (a document refused).
+        self.browser = _KeepingBrowser(self.simulator.browser.fetcher, max_steps=self.simulator.browser.max_steps)
+        self.simulator.browser = self.browser
         self.kit = self.simulator.kit
         self.flow = flow
         self.call_parameters = urlencode(dict(call_parameters))
@@ -191,6 +206,7 @@ class FlowCalls:
             replay.session = call.session
             _drive(call.session, caller, replay, lambda number: sends_before.append(self.gateway.sends))
         except DocumentError as exc:
+            replay.session = self.browser.last
             replay.failure_kind, replay.failure_step = "schema", exc.step or ""
             replay.failure = "; ".join(str(p) for p in exc.problems) or str(exc)
         if call is not None:

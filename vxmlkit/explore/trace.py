@@ -68,11 +68,12 @@ def _choose(candidates: list[Transition], trigger: dict[str, Any] | None, callee
 
 
 def walk(transcript: Sequence[Any], declaration: FlowDeclaration, *, callee: str = "voice",
-         sms_statuses: Sequence[str] = ()) -> list[Walked]:
+         sms_statuses: Sequence[str] = (), failed_step: str | None = None) -> list[Walked]:
     """The steps a call of ``declaration``'s flow reached, in order, with the transitions taken.
 
     ``transcript`` is the browser session's transcript; ``sms_statuses`` the status of each
-    text message the call sent, in order (``failed`` takes ``sms on_error``).
+    text message the call sent, in order (``failed`` takes ``sms on_error``); ``failed_step``
+    a step whose document could not be served at all, reached last.
     """
     walked: list[Walked] = []
     current: str | None = None
@@ -110,4 +111,12 @@ def walk(transcript: Sequence[Any], declaration: FlowDeclaration, *, callee: str
                               else Transition(current, "observed", target))
         walked.append(Walked(target, transition, index))
         current, trigger = target, None
+    if failed_step and (not walked or walked[-1].step != failed_step):
+        if current is None:
+            walked.append(Walked(failed_step, None, len(transcript)))
+        else:
+            candidates = declaration.between(current, failed_step)
+            transition = (_choose(candidates, trigger, callee) if candidates
+                          else Transition(current, "observed", failed_step))
+            walked.append(Walked(failed_step, transition, len(transcript)))
     return walked
