@@ -27,6 +27,7 @@ from .graph import (
     Problem,
     State,
     caller_inputs,
+    ending_of,
 )
 from .inputs import harvest_digits, options_at
 from .replay import WAITS_FOREVER, Replay, fingerprint, state_json, with_decision
@@ -151,21 +152,14 @@ class _Search:
             where = run.failure_step or step
             return self.problem(run.failure_kind, where, message, path, detail=run.failure or "", run=run)
         assert session is not None
-        if session.ended is not None:
-            how = session.ended
-            if how == "error":
-                message = f"{session.error}" + (f": {session.error_message}" if session.error_message else "")
-                return self.problem("call-error", step, message, path, run=run)
-            if how in ("disconnect", "exit") and not session.heard_since_input():
+        ended = ending_of(session)
+        if ended is not None:
+            kind, detail = ended
+            if kind == "error":
+                return self.problem("call-error", step, detail, path, run=run)
+            if kind in ("hangup", "exit") and not session.heard_since_input():
                 return self.problem("dead-end", step, "the call ends without a word to the caller", path, run=run)
-            if how == "transfer":
-                return self.ending("transfer", str(session.transferred_to or ""), step, run, path)
-            if how == "hangup":
-                return self.ending("caller-hangup", "", step, run, path)
-            if how == "exit":
-                detail = str((session.exit or {}).get("expr") or "")
-                return self.ending("exit", detail, step, run, path)
-            return self.ending("hangup", "", step, run, path)
+            return self.ending(kind, detail, step, run, path)
         waiting = session.waiting
         assert waiting is not None
         if _failures(run.within) >= WAITS_FOREVER:

@@ -15,6 +15,7 @@ report can say what was reached *out of* what exists. Everything here is plain d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "Action",
@@ -28,6 +29,10 @@ __all__ = [
     "DIAL",
     "PROBLEM_KINDS",
     "ENDING_KINDS",
+    "ending_label",
+    "ending_of",
+    "event_label",
+    "path_label",
 ]
 
 #: The node every path starts from: the platform dials the flow.
@@ -168,9 +173,35 @@ class Ending:
 
     @property
     def label(self) -> str:
-        words = {"hangup": "the app hangs up", "caller-hangup": "the caller hangs up", "transfer": "transfer",
-                 "exit": "exit", "error": "error"}[self.kind]
-        return f"{words} {self.detail}".strip() + (f" (after {self.step})" if self.step else "")
+        return ending_label(self.kind, self.detail, self.step)
+
+
+def ending_label(kind: str, detail: str, step: str) -> str:
+    """``the app hangs up (after goodbye)``, ``transfer tel:+16175550100 (after front_desk)``."""
+    words = {"hangup": "the app hangs up", "caller-hangup": "the caller hangs up", "transfer": "transfer",
+             "exit": "exit", "error": "error"}[kind]
+    return f"{words} {detail}".strip() + (f" (after {step})" if step and kind != "caller-hangup" else "")
+
+
+def ending_of(session: Any) -> tuple[str, str] | None:
+    """(kind, detail) of how a browser session ended, or None while it goes on."""
+    how = session.ended
+    if how is None:
+        return None
+    if how == "error":
+        return "error", f"{session.error}" + (f": {session.error_message}" if session.error_message else "")
+    if how == "transfer":
+        return "transfer", str(session.transferred_to or "")
+    if how == "hangup":
+        return "caller-hangup", ""
+    if how == "exit":
+        return "exit", str((session.exit or {}).get("expr") or "")
+    return "hangup", ""
+
+
+def event_label(step: str, within: tuple[str, ...]) -> str:
+    """An escalation reached in a step's document: ``greet: nomatch, silence``."""
+    return f"{step}: {', '.join(sorted(within))}"
 
 
 @dataclass
