@@ -10,6 +10,7 @@ the problems no single call shows: a loop with no way out and a step nothing rea
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -56,6 +57,12 @@ class _Pending:
     fresh: tuple[Action, ...] = ()
 
 
+def _handles_hangup(document: str) -> bool:
+    """Whether a document may act on the caller hanging up (a handler, an application root)."""
+    return "connection.disconnect" in document or "<catch>" in document or 'application="' in document \
+        or re.search(r"<catch[^>]*event=\"[^\"]*\bconnection\b", document) is not None
+
+
 def _failures(within: Sequence[str]) -> int:
     return sum(1 for label in within if label in ("silence", "nomatch"))
 
@@ -73,6 +80,8 @@ class _Search:
         self.endings: dict[tuple[str, str, str], str] = {}
         self.problems: dict[tuple[str, str, str], str] = {}
         self.unexpanded = 0
+        self.hangup_tried = False
+        self.plain_hangups: list[str] = []
 
     # -- nodes ----------------------------------------------------------------------------------
 
@@ -185,9 +194,14 @@ class _Search:
         self.graph.states[state_id] = state
         if caller_inputs(path) >= self.bounds.max_depth:
             self.unexpanded += 1
-        else:
-            for option in options:
-                self.queue.append(_Pending((*path, option), state_id, option))
+            return state_id
+        for option in options:
+            if option.kind == "hang_up" and self.hangup_tried and not _handles_hangup(run.document()):
+                # Nothing in the document acts on a hang-up: the call ends as the first one tried did.
+                self.plain_hangups.append(state_id)
+                continue
+            self.hangup_tried = self.hangup_tried or option.kind == "hang_up"
+            self.queue.append(_Pending((*path, option), state_id, option))
         return state_id
 
     # -- the search ----------------------------------------------------------------------------
@@ -216,6 +230,10 @@ class _Search:
             target = self.classify(run, path, step)
             self.graph.edges.append(Edge(pending.source, pending.action, tuple(fresh), target, tuple(steps),
                                          tuple(transitions)))
+        hangup = self.endings.get(("caller-hangup", "", ""))
+        if hangup is not None:
+            for state_id in self.plain_hangups:
+                self.graph.edges.append(Edge(state_id, Action("hang_up"), (), hangup))
         if self.unexpanded:
             self.graph.cut.append(f"stopped at --max-depth {self.bounds.max_depth}: "
                                   f"{self.unexpanded} states deeper than that were not explored")
@@ -263,7 +281,7 @@ def explore(calls: Any, *, flow: str, declaration: FlowDeclaration | None, call_
     :class:`~.replay.UrlCalls`) can take, breadth-first, within ``bounds``."""
     graph = ExploredGraph(flow=flow, declaration=declaration, call_parameters=dict(call_parameters),
                           phone_number=phone_number)
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     search = _Search(calls, graph, bounds, callee_types, answers)
     with calls.isolated():
         search.run()
@@ -271,4 +289,5 @@ def explore(calls: Any, *, flow: str, declaration: FlowDeclaration | None, call_
         search.loops()
     search.unreachable()
     graph.seconds = time.perf_counter() - began
+    graph.cpu_seconds = time.process_time() - began_cpu
     return graph

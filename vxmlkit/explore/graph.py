@@ -260,8 +260,10 @@ class ExploredGraph:
     transition_paths: dict[str, tuple[Action, ...]] = field(default_factory=dict)
     #: What the bounds cut, in words; empty when the exploration is complete.
     cut: list[str] = field(default_factory=list)
+    #: Calls made, wall-clock and CPU seconds spent.
     paths: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     call_parameters: dict[str, str] = field(default_factory=dict)
     phone_number: str = ""
 
