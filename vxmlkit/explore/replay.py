@@ -246,14 +246,14 @@ def with_decision(path: tuple[Action, ...], decision: Action, caller_index: int)
 
 @contextlib.contextmanager
 def _isolated(kit: Any) -> Iterator[None]:
-    from ..store import Store
+    from ..store import open_store
 
     app = kit.app
     previous_store = kit.store
     saved = {key: app.config.get(key) for key in ("VXMLKIT_STRICT_DOCUMENTS", "PROPAGATE_EXCEPTIONS")}
     logger = logging.getLogger("vxmlkit")
     level = logger.level
-    store = Store("sqlite://")
+    store = open_store("sqlite://")
     kit.use_store(store)
     app.config["VXMLKIT_STRICT_DOCUMENTS"] = True
     app.config["PROPAGATE_EXCEPTIONS"] = True
