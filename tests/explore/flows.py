@@ -125,7 +125,21 @@ class Switchboard(Flow):
         return [say("Goodbye."), hangup()]
 
 
-FLOWS = [SecondSilence, Orphan, Carousel, MachineTemplate, Switchboard]
+class Callback(Flow):
+    """Its result hook fails for calls nobody answered."""
+
+    name = "callback"
+
+    @step(start=True)
+    def hello(self, call):
+        return [say("Hello from Acme. Goodbye."), hangup()]
+
+    def on_result(self, result):
+        if result.result == "failed" and result.callee_type == "noanswer":
+            raise LookupError("seeded defect: no retry slot for unanswered calls")
+
+
+FLOWS = [SecondSilence, Orphan, Carousel, MachineTemplate, Switchboard, Callback]
 
 
 def create_defects_app(**config):

@@ -111,6 +111,14 @@ def test_a_document_the_schema_refuses_on_the_machine_branch_only(defects: Flask
     assert graph.steps_reached == {"opening", "talk", "message"}
 
 
+def test_the_result_hook_with_each_result_plum_reports(defects: Flask) -> None:
+    graph = explore_flow(defects, "callback")
+    [problem] = graph.problems
+    assert problem.kind == "result-hook-raised"
+    assert path_label(problem.path) == "result failed noanswer"
+    assert "LookupError: seeded defect: no retry slot for unanswered calls" in problem.detail
+
+
 def test_one_sentence_per_alternative_of_an_srgs_grammar(defects: Flask) -> None:
     graph = explore_flow(defects, "switchboard")
     [first] = [s for s in graph.states.values() if not s.within]

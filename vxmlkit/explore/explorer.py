@@ -265,6 +265,13 @@ class _Search:
             self.problem("endless-loop", step, f"from {step} no input ever ends the call: every answer, silence"
                          " and nomatch comes back", state.path)
 
+    def results(self) -> None:
+        """The flow's ``on_result`` hook with every result Plum reports, failed calls included."""
+        for action, failure in getattr(self.calls, "results", lambda: [])():
+            message = failure.strip().splitlines()[-1]
+            self.problem("result-hook-raised", "on_result", f"{message} (result {action.value})", (action,),
+                         detail=failure)
+
     def unreachable(self) -> None:
         declaration = self.graph.declaration
         if declaration is None:
@@ -285,6 +292,7 @@ def explore(calls: Any, *, flow: str, declaration: FlowDeclaration | None, call_
     search = _Search(calls, graph, bounds, callee_types, answers)
     with calls.isolated():
         search.run()
+        search.results()
     if graph.complete:
         search.loops()
     search.unreachable()

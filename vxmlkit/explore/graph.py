@@ -60,8 +60,9 @@ class Action:
 
     Caller actions (``kind``): ``press`` (keys), ``say`` (words), ``silence``, ``nomatch``,
     ``record`` (seconds), ``transfer`` (how the transfer ended), ``hang_up``. Platform
-    decisions: ``callee`` (``session.connection.callee_type``) and ``sms`` (``sent`` or
-    ``failed``).
+    decisions: ``callee`` (``session.connection.callee_type``), ``sms`` (``sent`` or
+    ``failed``) and ``result`` (how Plum reports the call to the result URL, such as
+    ``failed busy``: what the flow's ``on_result`` sees).
     """
 
     kind: str
@@ -70,7 +71,7 @@ class Action:
     @property
     def is_decision(self) -> bool:
         """True for what the platform decides rather than the caller."""
-        return self.kind in ("callee", "sms")
+        return self.kind in ("callee", "sms", "result")
 
     @property
     def label(self) -> str:

@@ -225,6 +225,31 @@ class FlowCalls:
             replay.undecided.insert(0, ("callee", -1))
         return replay
 
+    def results(self) -> list[tuple[Action, str]]:
+        """The flow's ``on_result`` run with each result Plum can report (completed: voice,
+        answeringmachine; failed: fax, busy, noanswer, operator, informationtone, unknown):
+        (the result, the traceback) of each that raised. Nothing when the flow has no hook."""
+        import traceback
+
+        from ..flow import Flow
+        from ..results import CallResult
+
+        flow_cls = self.kit.flow(self.flow)
+        if flow_cls is None or flow_cls.on_result is Flow.on_result:
+            return []
+        raised = []
+        kinds = [("completed", "voice"), ("completed", "answeringmachine")] + [
+            ("failed", kind) for kind in ("fax", "busy", "noanswer", "operator", "informationtone", "unknown")]
+        for result, callee in kinds:
+            form = {"phone_number": self.phone_number, "message_reference": "explore", "call_id": uuid.uuid4().hex,
+                    "result": result, "callee_type": callee, "attempts": "1",
+                    "duration": "30" if result == "completed" else "0"}
+            try:
+                flow_cls().on_result(CallResult.from_form(self.flow, form))
+            except Exception:  # noqa: BLE001 - what the hook raises is the finding
+                raised.append((Action("result", f"{result} {callee}"), traceback.format_exc()))
+        return raised
+
     def isolated(self) -> contextlib.AbstractContextManager[None]:
         """Run the exploration on a store of its own, strict, with the app's log quiet."""
         return _isolated(self.kit)

@@ -131,8 +131,8 @@ def write_tests(app: Any, graph: ExploredGraph) -> str:
                 lines.append(f"    assert call.ended == {({'caller-hangup': 'hangup'}).get(ending.kind, ending.kind)!r}")
             tests.append("\n".join(lines))
         for problem in graph.problems:
-            if problem.path is None or problem.kind == "endless-loop":
-                continue
+            if problem.path is None or problem.kind in ("endless-loop", "result-hook-raised"):
+                continue  # no call shows it: nothing to walk
             run = calls.replay(problem.path)
             heard = _heard_after_each(run.session.transcript if run.session is not None else [])
             lines = [f"def {_name(f'{problem.kind} {problem.step}', taken)}(simulator: Simulator) -> None:",
