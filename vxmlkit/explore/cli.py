@@ -11,16 +11,6 @@ import click
 __all__ = ["explore_command"]
 
 
-def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values:
-        key, sep, val = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint=option)
-        out[key] = val
-    return out
-
-
 @click.command("explore")
 @click.argument("target", metavar="FLOW|URL")
 @click.option("--app", "app_spec", metavar="MODULE:FACTORY", envvar="VXMLKIT_APP", default=None,
@@ -47,12 +37,13 @@ def explore_command(target: str, app_spec: str | None, params: tuple[str, ...], 
     Exits with status 1 when a problem was found, 2 on a usage error.
     """
     from ..app import load_app
+    from ..cli import _pairs
     from . import Bounds, explore_flow, explore_url, graph_json, text_report
     from .explorer import DEFAULT_CALLEE_TYPES
 
-    parameters = _pairs(params, "'--param'")
+    parameters = _pairs(params, "--param")
     extra: dict[str, list[str]] = {}
-    for name, value in _pairs(answers, "'--answer'").items():
+    for name, value in _pairs(answers, "--answer").items():
         extra.setdefault(name, []).append(value)
     bounds = Bounds(max_paths=max_paths, max_depth=max_depth)
     kinds = callee_types or DEFAULT_CALLEE_TYPES

@@ -15,6 +15,7 @@ import inspect
 import textwrap
 from typing import TYPE_CHECKING, Any
 
+from ..definition import _call_name, _self_attribute
 from .graph import FlowDeclaration, Transition
 
 if TYPE_CHECKING:
@@ -35,20 +36,6 @@ _KINDS: dict[tuple[str | None, str], str] = {
     (None, "then"): "then",
     (None, "on_failure"): "on_failure",
 }
-
-
-def _self_attribute(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-        return node.attr
-    return None
-
-
-def _call_name(node: ast.Call) -> str | None:
-    if isinstance(node.func, ast.Name):
-        return node.func.id
-    if isinstance(node.func, ast.Attribute):
-        return node.func.attr
-    return None
 
 
 def _tree(function: Any) -> ast.AST | None:

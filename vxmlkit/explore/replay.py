@@ -127,14 +127,6 @@ class Replay:
                 return fetched.text
         return ""
 
-    def document_url(self) -> str:
-        if self.session is None:
-            return ""
-        for fetched in reversed(self.session.documents):
-            if "<vxml" in fetched.text[:400]:
-                return fetched.url
-        return ""
-
     def heard_since_input(self) -> tuple[str, ...]:
         return tuple(self.session.heard_since_input()) if self.session is not None else ()
 
