@@ -186,10 +186,12 @@ class _Search:
         documents = {d.url: d.text for d in session.documents}
         options = tuple(options_at(waiting, documents=documents, harvested=self.harvested, extra=self.answers))
         if run.within:
-            # Up the escalation ladder only prompts change: go on climbing it, and answer once
-            # to show the call recovers (every answer was tried on the way in).
+            # Up the escalation ladder only prompts change: go on climbing it, and after the
+            # first silence or nomatch answer once, to show the call recovers (every answer was
+            # tried on the way in).
             answers = [o for o in options if o.kind not in ("silence", "nomatch", "hang_up")][:1]
-            options = tuple(answers + [o for o in options if o.kind in ("silence", "nomatch")])
+            climb = [o for o in options if o.kind in ("silence", "nomatch")]
+            options = tuple((answers if len(run.within) == 1 else []) + climb)
         state = State(state_id, step, wait, run.within, path, run.heard_since_input(), options)
         self.graph.states[state_id] = state
         if caller_inputs(path) >= self.bounds.max_depth:
