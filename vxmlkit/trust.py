@@ -17,6 +17,7 @@ These functions take the kit and plain values; the routes parse the request and 
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ __all__ = [
     "ANSWER_KEY",
     "REPEAT_WAIT",
     "Admission",
+    "StillRunning",
     "Untrusted",
     "address_trusted",
     "admit_start",
@@ -55,6 +57,10 @@ so: step names are Python identifiers)."""
 
 class Untrusted(Exception):
     """A request the trust model refuses (the message says which rule)."""
+
+
+class StillRunning(Exception):
+    """The first request for a document's links is still at work: answer "try again"."""
 
 
 def address_trusted(networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network], remote_addr: str | None) -> bool:
@@ -137,19 +143,27 @@ def kept_answer(kit: VxmlKit, session_id: str, document: int) -> str | None:
     return continuations.wait_for_document(kit.store, session_id, ANSWER_KEY, document, timeout=0)
 
 
-def answer_once(kit: VxmlKit, session_id: str, document: int, run: Callable[[], Answer], *, wait: float = REPEAT_WAIT) -> Answer:
+def answer_once(kit: VxmlKit, session_id: str, document: int, run: Callable[[], Answer], *,
+                wait: float = REPEAT_WAIT, stale_after: float = REPEAT_WAIT) -> Answer:
     """Run ``run`` for the first request for a link of ``document`` and keep its answer; a
     request arriving meanwhile (in any process) waits up to ``wait`` seconds for that answer.
 
-    When the first request fails, its claim is given up and the next request runs ``run``;
-    when it never answers (its worker died), the waiting request runs ``run`` itself. What
-    ``run`` does must itself be safe to repeat then: a step's changes are stored with its
+    When the first request fails, its claim is given up and the next request runs ``run``.
+    When it has not answered after ``wait``: if it claimed more than ``stale_after`` seconds ago
+    it is taken for dead (its worker was killed) and this request runs ``run`` itself, else it
+    is still at work (an SMS provider slow to answer) and :class:`StillRunning` is raised. What
+    ``run`` does must be safe to repeat after a death: a step's changes are stored with its
     answer, and an SMS is recorded once per session, step and attempt and never sent twice.
     """
     if not continuations.claim(kit.store, session_id, ANSWER_KEY, document):
-        kept = continuations.wait_for_document(kit.store, session_id, ANSWER_KEY, document, timeout=wait)
+        # Wait for the first request's answer until its claim goes stale, ``wait`` at most.
+        claimed = continuations.claimed_at(kit.store, session_id, ANSWER_KEY, document) or time.time()
+        until_stale = max(0.0, claimed + stale_after - time.time())
+        kept = continuations.wait_for_document(kit.store, session_id, ANSWER_KEY, document, timeout=min(wait, until_stale))
         if kept is not None:
             return voicexml(kept)
+        if time.time() - claimed < stale_after:
+            raise StillRunning(f"the first request for document {document} of session {session_id} is still running")
     try:
         answer = run()
     except BaseException:
@@ -159,13 +173,17 @@ def answer_once(kit: VxmlKit, session_id: str, document: int, run: Callable[[], 
     return answer
 
 
-def answer_link(kit: VxmlKit, session: CallSession, document: int, run: Callable[[], Answer]) -> Answer:
+def answer_link(kit: VxmlKit, session: CallSession, document: int, run: Callable[[], Answer], *,
+                stale_after: float = REPEAT_WAIT) -> Answer:
     """The answer to a link written into ``document`` of ``session``: the step runs for the
     first request while the link is current (:func:`answer_once`); after that, and for a link
     of a document the call has moved past, the answer already given; else :class:`Untrusted`."""
     if link_is_current(session, document):
-        return answer_once(kit, session.id, document, run)
+        return answer_once(kit, session.id, document, run, stale_after=stale_after)
     kept = kept_answer(kit, session.id, document)
+    if kept is None and continuations.claimed_at(kit.store, session.id, ANSWER_KEY, document) is not None:
+        # The first request has stored the call's next state but not yet its answer: wait for it.
+        kept = continuations.wait_for_document(kit.store, session.id, ANSWER_KEY, document, timeout=REPEAT_WAIT)
     if kept is None:
         raise Untrusted(f"link of document {document} of session {session.id}: the call has moved past it or ended")
     return voicexml(kept)

@@ -22,9 +22,10 @@ from vxmlkit.app import create_app
 from vxmlkit.settings import SETTINGS, SettingError, Settings, setting
 
 ROOT = Path(__file__).resolve().parents[2]
-# Names in the docs that are not settings of the table: a CLI option's variable (read by click)
-# and the test suite's own database.
-NOT_SETTINGS = {"VXMLKIT_APP", "VXMLKIT_TEST_DATABASE_URL"}
+# Names in the docs that are not settings of the table: CLI options' variables (read by click:
+# --app, the emulator's options) and the test suite's own database.
+NOT_SETTINGS = {"VXMLKIT_APP", "VXMLKIT_TEST_DATABASE_URL", "VXMLKIT_EMULATOR_LOGIN", "VXMLKIT_EMULATOR_PIN",
+                "VXMLKIT_EMULATOR_TOKEN", "VXMLKIT_EMULATOR_LOG"}
 
 
 def documented_names() -> set[str]:

@@ -17,8 +17,18 @@ from ..sms import SmsError, SmsMessage, check_text, normalise_recipient, redact,
 from ..sms import continuations
 from ..store import CallSession
 from ..tokens import InvalidToken
-from ..trust import Untrusted, answer_link
-from .answers import STORE_UNAVAILABLE_TEXT, Answer, Refused, text, voice_answer, voicexml
+from ..sms.records import resolve_unknown
+from ..trust import StillRunning, Untrusted, answer_link
+from .answers import (
+    STORE_UNAVAILABLE_TEXT,
+    UNAVAILABLE_STATUS,
+    Answer,
+    Refused,
+    error_document,
+    text,
+    voice_answer,
+    voicexml,
+)
 from .links import Links
 from .outages import STORE_FAILURES, outage
 from .steps import serve_step
@@ -32,6 +42,8 @@ log = logging.getLogger("vxmlkit")
 
 #: The longest sealed order read from a request.
 MAX_ORDER_LENGTH = 65536
+#: Seconds past an SMS order's own timeout after which the request sending it is taken for dead.
+STALE_MARGIN = 5.0
 
 
 def _send(kit: VxmlKit, links: Links, flow: type[Flow], session: CallSession,
@@ -86,9 +98,17 @@ def send_sms(kit: VxmlKit, links: Links, flow: str, step: str, token: str, order
     attempt = int(order["attempt"])  # type: ignore[call-overload]
     try:
         # The SMS link is one of its document's links: only the first request for them runs.
-        return answer_link(kit, session, verified.document, lambda: _send_and_continue(kit, links, flow_cls, session, order))
+        # The first may be at the provider for as long as the order's timeout: it is taken for
+        # dead only past that.
+        return answer_link(kit, session, verified.document, lambda: _send_and_continue(kit, links, flow_cls, session, order),
+                           stale_after=float(order["timeout"]) + STALE_MARGIN)  # type: ignore[arg-type]
     except Untrusted as exc:
         raise Refused(403, "forbidden", str(exc)) from None
+    except StillRunning as exc:
+        # 503: the document's error.badfetch handler follows its failure link, which waits
+        # again for the first request's answer (see templates/vxml/sms.vxml).
+        log.warning("vxmlkit sms %s.%s: %s; answered 503", flow, step, exc)
+        return error_document(kit, UNAVAILABLE_STATUS, "error")
 
 
 def _send_and_continue(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSession,
@@ -101,6 +121,7 @@ def _send_and_continue(kit: VxmlKit, links: Links, flow_cls: type[Flow], session
         document = continuations.wait_for_document(kit.store, session.id, step, attempt, timeout=0)
         if document is not None:
             return voicexml(document)
+        resolve_unknown(kit.store, call_session=session.id, step=step, attempt=attempt)
         log.warning("vxmlkit sms %s.%s attempt %s: no answer from the first request; continuing",
                     flow_cls.name, step, attempt)
         return serve_step(kit, links, flow_cls, session, str(order["then"]),
