@@ -33,6 +33,9 @@ Configuration (Flask config keys, each may also come from the environment):
 ``VXMLKIT_SMS_GATEWAY`` and the other SMS settings
     See :mod:`vxmlkit.sms`: ``outbox`` (default, nothing leaves the machine), ``plum`` or
     ``ozeki``; ``VXMLKIT_SMS_SENDER``, ``VXMLKIT_SMS_DEFAULT_REGION``, ``VXMLKIT_SMS_MAX_LENGTH`` ...
+``VXMLKIT_CONSOLE``
+    Mount the development console at ``<prefix>/_console/`` (default: on in debug mode only;
+    ``1`` turns it on without debug, ``0`` off). See :mod:`vxmlkit.console`.
 ``VXMLKIT_STRICT_DOCUMENTS``
     True: an invalid rendered document raises :class:`~vxmlkit.templating.DocumentError`;
     False: it is logged and the caller hears the error document. Default: True when the app
@@ -73,6 +76,7 @@ _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_PUBLIC_URL": None,
     "VXMLKIT_REQUIRE_START_TOKEN": None,
     "VXMLKIT_START_TOKEN_MAX_AGE": 40 * 24 * 3600,
+    "VXMLKIT_CONSOLE": None,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -131,6 +135,7 @@ class VxmlKit:
         self.sms_signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]), salt="vxmlkit.sms")
         self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report")
         self.sms_sealer = Sealer(secret, purpose="sms")
+        self.console_signer = TokenSigner(secret, max_age=12 * 3600, salt="vxmlkit.console")
         self.use_store(Store(str(config["VXMLKIT_DATABASE_URL"])))
         from .sms.gateways import gateway_from_config, sms_settings
 
@@ -155,6 +160,10 @@ class VxmlKit:
         app.register_blueprint(make_blueprint(self), url_prefix=config["VXMLKIT_URL_PREFIX"])
         app.extensions["vxmlkit"] = self
         self.app = app
+        from .console import console_enabled, init_console
+
+        if console_enabled(app):
+            init_console(app, self)
 
     def use_store(self, store: Store) -> None:
         """Keep sessions, results and messages in ``store`` from now on (a test's fresh file)."""
