@@ -190,6 +190,9 @@ def _register_optional() -> None:
 
     cli.add_command(call_command, "call")
     cli.add_command(campaign_command, "campaign")
+    from .diagram.cli import diagram_command
+
+    cli.add_command(diagram_command, "diagram")
     try:
         from .browser.cli import conformance_command, run_command
     except ImportError:  # pragma: no cover - the interpreter is part of the package
