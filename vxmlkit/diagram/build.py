@@ -130,6 +130,6 @@ def diagram_from_graph(graph: ExploredGraph) -> Diagram:
 
 def explored_diagram(app: Any, flow: str, **options: Any) -> Diagram:
     """Explore ``flow`` of ``app`` and draw what was found."""
-    from ..explore import explore
+    from ..explore import explore_flow
 
-    return diagram_from_graph(explore(app, flow, **options))
+    return diagram_from_graph(explore_flow(app, flow, **options))
