@@ -48,8 +48,15 @@ def _hop_words(graph: ExploredGraph, edge: ExploredEdge, source: str, target: st
     return words
 
 
-def _action_label(action: Action | None) -> str:
-    return "" if action is None else action.label
+def _action_label(action: Action | None, wait: str) -> str:
+    """What the caller did, as an edge reads: the key or phrase at a menu; at a field, the
+    answer when it is short (``yes``) and the field's name when it is not (``card entered``)."""
+    if action is None:
+        return ""
+    if wait.startswith("field ") and action.kind in ("press", "say"):
+        value = action.value.rstrip("#")
+        return f"{action.kind} {value}" if len(value) <= 4 else f"{wait[6:]} entered"
+    return action.label
 
 
 def diagram_from_graph(graph: ExploredGraph) -> Diagram:
@@ -57,12 +64,21 @@ def diagram_from_graph(graph: ExploredGraph) -> Diagram:
     start = graph.declaration.start if graph.declaration else ""
     diagram = Diagram(flow=graph.flow, start=start)
     steps = graph.declaration.steps if graph.declaration else tuple(sorted(graph.steps_reached))
+    # A step's caption: the last words heard before it waits (or before the call ends there),
+    # on the shortest path that reaches it.
     captions: dict[str, tuple[int, str]] = {}
-    for state in graph.states.values():
-        if state.heard:
-            depth = len(state.path)
-            if state.step not in captions or depth < captions[state.step][0]:
-                captions[state.step] = (depth, state.heard[0])
+    heard_at = [(s.step, len(s.path), s.heard) for s in graph.states.values()]
+    heard_at += [(e.step, len(e.path), e.heard) for e in graph.endings if e.step]
+    for step, depth, heard in heard_at:
+        if heard and (step not in captions or depth < captions[step][0]):
+            captions[step] = (depth, heard[-1])
+    # The start step usually speaks and moves on at once (an answering-machine check): its
+    # words are the first a call hears.
+    for edge in graph.edges:
+        if edge.source == DIAL and edge.steps and edge.steps[0] == start and start not in captions:
+            reached = graph.states.get(edge.target)
+            if reached is not None and len(reached.heard) > 1:
+                captions[start] = (0, reached.heard[0])
     for step in steps:
         diagram.node(f"step:{step}", "step", captions.get(step, (0, ""))[1])
 
@@ -110,13 +126,13 @@ def diagram_from_graph(graph: ExploredGraph) -> Diagram:
                 if key.startswith("step:"):
                     diagram.node(key, "step")
             words = []
+            declared = _hop_words(graph, edge, a[5:], b[5:]) if a.startswith("step:") and b.startswith("step:") else []
             if first:
-                words.append(_action_label(edge.action))
-                words += [d.label for d in edge.decisions if d.kind == "callee" and d.value != "voice"]
-            if a.startswith("step:") and b.startswith("step:"):
-                words += _hop_words(graph, edge, a[5:], b[5:])
-            if any(d.kind == "sms" for d in edge.decisions) and b.startswith("step:"):
-                words += [w for w in _hop_words(graph, edge, a[5:], b[5:]) if w.startswith("SMS")]
+                wait = graph.states[edge.source].wait if edge.source in graph.states else ""
+                words.append(_action_label(edge.action, wait))
+                if not declared:  # an app over HTTP declares nothing: say what the platform decided
+                    words += [d.label for d in edge.decisions if d.kind == "callee" and d.value != "voice"]
+            words += declared
             label = " · ".join(dict.fromkeys(w for w in words if w))
             diagram.edge(a, b, label)
             first = False

@@ -39,7 +39,8 @@ def _wrap(text: str, width: int = 34) -> str:
 
 def _attributes(node: Node, start: bool) -> dict[str, str]:
     label = node.name if not node.caption else f"{node.name}\n{_wrap(node.caption)}"
-    attrs = {"label": label, "class": f"{node.kind}-{node.name}" if node.kind != "step" else f"step-{node.name}"}
+    # A class per node lets a page find it in the SVG (the console highlights walked steps).
+    attrs = {"label": label, "class": f"step-{node.name}" if node.kind == "step" else node.id}
     if node.kind == "ending":
         attrs.update(shape="box", style="rounded,filled", fillcolor="#e6f0e6", color="#2e6b30")
     elif node.kind == "problem":

@@ -43,7 +43,15 @@ class Edge:
 
     @property
     def label(self) -> str:
-        return ", ".join(_grouped(self.labels))
+        # Causes that end the same way read once: "silence, nomatch · no more tries".
+        by_outcome: dict[str, list[str]] = {}
+        for label in _grouped(self.labels):
+            cause, _, outcome = label.partition(" · ")
+            by_outcome.setdefault(outcome, []).append(cause)
+        return ", ".join(
+            f"{', '.join(causes)} · {outcome}" if outcome and any(causes) else (outcome or ", ".join(causes))
+            for outcome, causes in by_outcome.items()
+        )
 
 
 @dataclass
