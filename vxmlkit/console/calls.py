@@ -1,7 +1,7 @@
 """Console calls: one simulated call per browser tab, driven one caller action at a time.
 
 :class:`ConsoleCalls` keeps the live calls of one served app, each in its own
-:class:`~vxmlkit.console.sandbox.Sandbox`, and answers every action with a :func:`snapshot` of
+:class:`~vxmlkit.testing.sandbox.Sandbox`, and answers every action with a :func:`snapshot` of
 the call: what the caller heard, the documents fetched, the call state, the text messages, the
 steps walked. The actions are remembered in order so that the call can be saved as a test.
 """
@@ -20,7 +20,7 @@ from lxml import etree
 
 from ..extension import VxmlKit, get_kit
 from ..testing.simulator import CALLEE_TYPES, Call, Simulator
-from .sandbox import Sandbox
+from ..testing.sandbox import Sandbox
 
 __all__ = ["Action", "ConsoleCall", "ConsoleCalls", "ConsoleError", "ACTIONS"]
 

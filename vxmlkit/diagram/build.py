@@ -145,7 +145,13 @@ def diagram_from_graph(graph: ExploredGraph) -> Diagram:
 
 
 def explored_diagram(app: Any, flow: str, **options: Any) -> Diagram:
-    """Explore ``flow`` of ``app`` and draw what was found."""
-    from ..explore import explore_flow
+    """Explore ``flow`` of ``app`` and draw what was found.
 
-    return diagram_from_graph(explore_flow(app, flow, **options))
+    The exploration dials a sandbox copy of ``app`` (:class:`~vxmlkit.testing.sandbox.Sandbox`):
+    drawing a served app's flow writes nothing into its store and sends no message.
+    """
+    from ..explore import explore_flow
+    from ..testing.sandbox import Sandbox
+
+    with Sandbox(app) as sandbox:
+        return diagram_from_graph(explore_flow(sandbox.app, flow, **options))

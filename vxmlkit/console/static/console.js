@@ -91,15 +91,20 @@ function highlight(path, step) {
   if (step) diagram.querySelectorAll(`.step-${CSS.escape(step)}`).forEach((el) => el.classList.add("current"));
 }
 
+let diagramShown = 0;  // the newest diagram asked for wins, whatever order the answers come in
+
 async function loadDiagram(flow, drawn) {
   const diagram = $("diagram");
+  const asked = ++diagramShown;
   diagram.textContent = "";
   if (drawn) {
     const response = await fetch(`api/diagram/${encodeURIComponent(flow)}.svg`, { headers: { "X-Vxmlkit-Console": token } });
+    if (asked !== diagramShown) return;
     if (response.ok) {
       diagram.innerHTML = await response.text();
       const svg = diagram.querySelector("svg");
       if (svg) { svg.setAttribute("role", "img"); svg.setAttribute("aria-label", `Diagram of ${flow}`); }
+      if (current) highlight(current.path, current.step);
       return;
     }
   }

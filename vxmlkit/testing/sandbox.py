@@ -1,9 +1,10 @@
-"""The console's calls run in a sandbox: a copy of the served app with a store of its own.
+"""A sandbox: a private copy of an app, serving the same flows on a store of its own.
 
-A console call must never write test sessions into the app's real store or send a real text
-message, so each one gets a private Flask app serving the same flow classes and templates, a
-temporary SQLite file and an in-memory SMS gateway. That app is what :class:`Simulator` dials,
-so the console shows exactly what a test would see.
+Whatever dials a served app's flows for a look (the development console, a diagram drawn while
+serving) must never write sessions into the app's real store or send a real text message. A
+sandbox is a Flask app with the same flow classes, templates and document settings, a
+temporary SQLite file and the local outbox; :class:`~vxmlkit.testing.Simulator` dials it, so
+what it shows is exactly what a test would see. :meth:`Sandbox.close` removes it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from ..extension import VxmlKit
+from ..extension import VxmlKit, get_kit
 
 __all__ = ["Sandbox"]
 
@@ -36,7 +37,8 @@ _COPIED = (
 class Sandbox:
     """A private app serving ``kit``'s flows on a temporary store (removed by :meth:`close`)."""
 
-    def __init__(self, served: Flask, kit: VxmlKit) -> None:
+    def __init__(self, served: Flask, kit: VxmlKit | None = None) -> None:
+        kit = kit if kit is not None else get_kit(served)
         self.folder = Path(tempfile.mkdtemp(prefix="vxmlkit-console-"))
         app = Flask(
             served.import_name,
@@ -56,9 +58,13 @@ class Sandbox:
         VxmlKit(app, flows=kit.flows.values())
         self.app = app
 
-    def close(self) -> None:
-        from ..extension import get_kit
+    def __enter__(self) -> Sandbox:
+        return self
 
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         try:
             get_kit(self.app).store.close()
         finally:
