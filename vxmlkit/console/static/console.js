@@ -71,7 +71,8 @@ function show(snapshot) {
     documents.appendChild(details);
   });
 
-  let text = snapshot.ended ? snapshot.how : `waiting for ${snapshot.waiting ? snapshot.waiting.kind : "input"}`;
+  const waiting = snapshot.waiting;
+  let text = snapshot.ended ? snapshot.how : `waiting for ${waiting ? `${waiting.kind} ${waiting.name || ""}`.trim() : "input"}`;
   if (snapshot.transferred_to) text += ` (transfer to ${snapshot.transferred_to})`;
   if (snapshot.failure) text += " — a step failed: see the documents and the server log";
   status(text, Boolean(snapshot.failure));
