@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from vxmlkit.extension import get_kit
-from vxmlkit.store import Store
+from vxmlkit.store import open_store
 from vxmlkit.tokens import StepToken
 from vxmlkit.urls import flow_urls
 from vxmlkit.validation import check_document
@@ -42,7 +42,7 @@ def app(make_app):
     app = make_app(VXMLKIT_PUBLIC_URL="https://ivr.example.com")
     kit = get_kit(app)
     # The same file, with a short wait for the lock so that the test runs in a blink.
-    kit.use_store(Store(kit.store.url, timeout=0.2))
+    kit.use_store(open_store(kit.store.url, timeout=0.2))
     return app
 
 
@@ -102,8 +102,6 @@ def test_an_outage_gives_voicexml_to_calls_503_to_senders_and_one_log_line_each_
         assert (result.status_code, result.headers["Retry-After"]) == (503, "5")
         report = client.post(report_path, data={"id": "m-1", "status": "delivered"})
         assert report.status_code == 503
-        health = client.get("/vxml/_health")
-        assert health.status_code == 503
         down, up = outage_lines(caplog)
         assert len(down) == 1 and not up, caplog.text
 
@@ -115,7 +113,7 @@ def test_an_outage_gives_voicexml_to_calls_503_to_senders_and_one_log_line_each_
         assert client.get("/vxml/_health").status_code == 200
     down, up = outage_lines(caplog)
     assert len(down) == 1 and len(up) == 1, caplog.text
-    assert "5 requests" in up[0]
+    assert "4 requests" in up[0]
     # Nothing was half-done during the outage: one session (the call that started before it),
     # its step ran once, and the result is stored once.
     session = kit.sessions.find(flow="counter", call_id="c-1")

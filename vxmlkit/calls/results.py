@@ -7,11 +7,10 @@ Plum sends the result again rather than losing it.
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ..results import CallResult
+from ..results import CallResult, run_hook, run_pending_hooks
 from .answers import STORE_UNAVAILABLE_TEXT, Answer, Refused, text
 from .outages import STORE_FAILURES, outage
 from .start import check_flow_token
@@ -43,22 +42,20 @@ def take_result(kit: VxmlKit, flow: str, token: str, fields: Mapping[str, str], 
     except STORE_FAILURES as exc:
         outage(kit).failed(exc)
         return STORE_UNAVAILABLE_TEXT
-    outage(kit).answered()
+    outage(kit).recovered()
     if not added:
         log.info("vxmlkit result for %r (%s, %s) already stored", flow, outcome.message_reference[:80], outcome.call_id[:80])
+        _retry_unfinished_hooks(kit)
         return text("ok\n")
     kit.metrics.result(flow, outcome.result, outcome.callee_type)
-    try:
-        flow_cls().on_result(outcome)
-    except Exception:
-        log.exception("vxmlkit flow %r on_result failed for %s/%s; the result is kept",
-                      flow, outcome.message_reference[:80], outcome.call_id[:80])
-        hook, error = "error", traceback.format_exc(limit=5)
-    else:
-        hook, error = "done", None
-    try:
-        kit.results.mark_hook(outcome, hook, error)
-    except STORE_FAILURES as exc:
-        # The result itself is stored: answering 503 would only make Plum send it again.
-        outage(kit).failed(exc)
+    run_hook(kit.results, flow_cls, outcome)
+    _retry_unfinished_hooks(kit)
     return text("ok\n")
+
+
+def _retry_unfinished_hooks(kit: VxmlKit) -> None:
+    """Run again, a few at a time, the ``on_result`` hooks a dead process left unfinished."""
+    try:
+        run_pending_hooks(kit.results, kit.flows, limit=5)
+    except STORE_FAILURES as exc:
+        outage(kit).failed(exc)
