@@ -93,7 +93,7 @@ def _post(url: str, data: dict[str, str]) -> tuple[int, str, str]:
 def test_a_restart_under_load_gives_callers_voicexml_only(gunicorn, pg_url, server_back):
     server = gunicorn(workers=2, VXMLKIT_DATABASE_URL=pg_url, VXMLKIT_DATABASE_TIMEOUT="1")
     token = TokenSigner(SECRET, max_age=3600, salt="vxmlkit.start").sign(StepToken("counter", "-", "start"))
-    start = f"{server.base}/vxml/counter/start?t={token}"
+    start = f"{server.base_url}/vxml/counter/start?t={token}"
     answers: list[tuple[str, int, str, str]] = []
     completed: list[str] = []
     stop = threading.Event()
@@ -108,7 +108,7 @@ def test_a_restart_under_load_gives_callers_voicexml_only(gunicorn, pg_url, serv
             if status != 200 or "Press a key" not in text:
                 continue
             time.sleep(0.05)  # the caller listens, then presses a key
-            status, kind, text = _post(server.base + step_url_of(text), {"key": "2"})
+            status, kind, text = _post(server.base_url + step_url_of(text), {"key": "2"})
             answers.append(("step", status, kind, text))
             if status == 200 and "You pressed" in text:
                 completed.append(call_id)
