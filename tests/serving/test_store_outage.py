@@ -102,6 +102,8 @@ def test_an_outage_gives_voicexml_to_calls_503_to_senders_and_one_log_line_each_
         assert (result.status_code, result.headers["Retry-After"]) == (503, "5")
         report = client.post(report_path, data={"id": "m-1", "status": "delivered"})
         assert report.status_code == 503
+        # Reads still work, but a store that cannot take a call's writes is down for the balancer.
+        assert client.get("/vxml/_health").status_code == 503
         down, up = outage_lines(caplog)
         assert len(down) == 1 and not up, caplog.text
 
