@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.hosts import ROOT, Host
+from vxmlkit.extension import get_kit
 
 HERE = Path(__file__).resolve().parent
 SECRET = "serving-secret"
@@ -27,12 +28,18 @@ def make_app(database_url: str):
     sys.path.insert(0, str(HERE))
     from serving_app import create_app
 
+    made = []
+
     def make(**config):
-        return create_app({"VXMLKIT_DATABASE_URL": database_url, "VXMLKIT_SECRET_KEY": SECRET,
-                           "VXMLKIT_STRICT_DOCUMENTS": True, **config})
+        app = create_app({"VXMLKIT_DATABASE_URL": database_url, "VXMLKIT_SECRET_KEY": SECRET,
+                          "VXMLKIT_STRICT_DOCUMENTS": True, **config})
+        made.append(app)
+        return app
 
     yield make
     sys.path.remove(str(HERE))
+    for app in made:  # a PostgreSQL pool is closed here, not by the garbage collector later
+        get_kit(app).store.close()
 
 
 @pytest.fixture

@@ -136,9 +136,13 @@ def test_a_restart_under_load_gives_callers_voicexml_only(gunicorn, pg_url, serv
         # Never an HTML page, never a 500: VoiceXML with 200 or (a step while down) 503.
         assert kind == VXML and (status == 200 or (route == "step" and status == 503)), (route, status, text[:300])
         check_document(text.encode())
-    sessions = SessionStore(open_store(pg_url))
-    for call_id in completed:
-        assert sessions.find(flow="counter", call_id=call_id).state == {"runs": 1}
+    store = open_store(pg_url)
+    try:
+        sessions = SessionStore(store)
+        for call_id in completed:
+            assert sessions.find(flow="counter", call_id=call_id).state == {"runs": 1}
+    finally:
+        store.close()
 
 
 def step_url_of(document: str) -> str:
