@@ -193,6 +193,9 @@ def _register_optional() -> None:
     from .testing.cli import simulate_command
 
     cli.add_command(simulate_command, "simulate")
+    from .explore.cli import explore_command
+
+    cli.add_command(explore_command, "explore")
 
     cli.add_command(call_command, "call")
     cli.add_command(campaign_command, "campaign")
