@@ -17,6 +17,10 @@ Configuration (Flask config keys, each may also come from the environment):
     Days that ``vxmlkit purge`` keeps sessions, results and SMS records (default 30).
 ``VXMLKIT_SECRET_KEY``
     Signs the URLs written into documents (default: the app's ``SECRET_KEY``; one is required).
+``VXMLKIT_SECRET_KEY_FALLBACKS``
+    Earlier secret keys, oldest first (a list, or keys joined with commas in the environment):
+    links and SMS orders they signed are still accepted, new ones are signed with
+    ``VXMLKIT_SECRET_KEY``. How to rotate the key: docs/production.md.
 ``VXMLKIT_TOKEN_MAX_AGE``
     Seconds a signed URL stays valid (default 7200).
 ``VXMLKIT_VOICEXML_VERSION``
@@ -83,6 +87,7 @@ _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_SQLITE_WAL_LIMIT": 64 * 1024 * 1024,
     "VXMLKIT_RETENTION_DAYS": 30,
     "VXMLKIT_SECRET_KEY": None,
+    "VXMLKIT_SECRET_KEY_FALLBACKS": None,
     "VXMLKIT_TOKEN_MAX_AGE": 7200,
     "VXMLKIT_VOICEXML_VERSION": None,
     "VXMLKIT_LANG": "en-US",
@@ -149,13 +154,17 @@ class VxmlKit:
         strict, require = config["VXMLKIT_STRICT_DOCUMENTS"], config["VXMLKIT_REQUIRE_START_TOKEN"]
         config["VXMLKIT_STRICT_DOCUMENTS"] = relaxed if strict is None else _flag(strict)
         config["VXMLKIT_REQUIRE_START_TOKEN"] = (not relaxed) if require is None else _flag(require)
-        self.signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]))
-        start_age = int(config["VXMLKIT_START_TOKEN_MAX_AGE"])
-        self.start_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.start")
-        self.result_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.result")
-        self.sms_signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]), salt="vxmlkit.sms")
-        self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report")
-        self.sms_sealer = Sealer(secret, purpose="sms")
+        old = config["VXMLKIT_SECRET_KEY_FALLBACKS"] or []
+        if isinstance(old, str):
+            old = [part.strip() for part in old.split(",") if part.strip()]
+        old = [key for key in old if key != secret]
+        step_age, start_age = int(config["VXMLKIT_TOKEN_MAX_AGE"]), int(config["VXMLKIT_START_TOKEN_MAX_AGE"])
+        self.signer = TokenSigner(secret, max_age=step_age, fallbacks=old)
+        self.start_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.start", fallbacks=old)
+        self.result_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.result", fallbacks=old)
+        self.sms_signer = TokenSigner(secret, max_age=step_age, salt="vxmlkit.sms", fallbacks=old)
+        self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report", fallbacks=old)
+        self.sms_sealer = Sealer(secret, purpose="sms", fallbacks=old)
         self.console_signer = TokenSigner(secret, max_age=12 * 3600, salt="vxmlkit.console")
         self.use_store(open_store(str(config["VXMLKIT_DATABASE_URL"]), **store_options(config)))
         self._check_schema()

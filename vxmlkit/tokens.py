@@ -6,6 +6,7 @@ and the step, and only this deployment's secret can make one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
@@ -41,9 +42,14 @@ class _KeyCachingSigner(TimestampSigner):
 
 
 class TokenSigner:
-    """Makes and checks step tokens with one secret and a maximum age (seconds)."""
+    """Makes and checks step tokens with one secret and a maximum age (seconds).
 
-    def __init__(self, secret: str | bytes, *, max_age: int, salt: str = "vxmlkit.step") -> None:
+    ``fallbacks`` are earlier secrets, still accepted when checking a token but never used to
+    sign one, so that a secret can be replaced without breaking the links already given out.
+    """
+
+    def __init__(self, secret: str | bytes, *, max_age: int, salt: str = "vxmlkit.step",
+                 fallbacks: Sequence[str | bytes] = ()) -> None:
         if not secret:
             raise ValueError("a secret key is needed to sign vxmlkit URLs")
         if max_age <= 0:
@@ -51,7 +57,8 @@ class TokenSigner:
         # A timestamp signer over "flow.session.step": none of the three can hold a dot (flow
         # names, URL-safe session ids and Python identifiers), and it costs a quarter of a
         # serializer's JSON round trip on the hot path.
-        self._signer = _KeyCachingSigner(secret, salt=salt)
+        # itsdangerous signs with the last key of the list and accepts any of them.
+        self._signer = _KeyCachingSigner([*fallbacks, secret], salt=salt)
         self.max_age = max_age
 
     def sign(self, token: StepToken) -> str:
@@ -79,18 +86,22 @@ class Sealer:
     """Encrypts and signs small JSON payloads (Fernet) with a key derived from the secret.
 
     Used where a value must cross the voice browser without being readable or writable there,
-    and without being kept in the store: the SMS a step sends travels this way.
+    and without being kept in the store: the SMS a step sends travels this way. ``fallbacks``
+    are earlier secrets whose sealed values are still opened (see :class:`TokenSigner`).
     """
 
-    def __init__(self, secret: str | bytes, *, purpose: str) -> None:
+    def __init__(self, secret: str | bytes, *, purpose: str, fallbacks: Sequence[str | bytes] = ()) -> None:
         import base64
         import hashlib
 
-        from cryptography.fernet import Fernet
+        from cryptography.fernet import Fernet, MultiFernet
 
-        raw = secret.encode() if isinstance(secret, str) else secret
-        key = base64.urlsafe_b64encode(hashlib.sha256(b"vxmlkit." + purpose.encode() + b"\0" + raw).digest())
-        self._fernet = Fernet(key)
+        def fernet(secret: str | bytes) -> Fernet:
+            raw = secret.encode() if isinstance(secret, str) else secret
+            return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"vxmlkit." + purpose.encode() + b"\0" + raw).digest()))
+
+        # MultiFernet encrypts with the first key and decrypts with any.
+        self._fernet = MultiFernet([fernet(secret), *(fernet(old) for old in reversed(fallbacks))])
 
     def seal(self, payload: dict[str, object]) -> str:
         """The sealed text for ``payload`` (URL-safe base64)."""
