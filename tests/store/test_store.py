@@ -76,7 +76,7 @@ def test_a_fresh_store_is_at_the_latest_version(store) -> None:
     assert upgrade(store) == []  # nothing left to do, and running it again is harmless
 
 
-def test_two_processes_worth_of_stores_upgrade_an_empty_database_together(store_url) -> None:
+def test_stores_opened_at_once_upgrade_an_empty_database_together(store_url) -> None:
     stores = [open_store(store_url) for _ in range(4)]
     errors: list[BaseException] = []
     barrier = threading.Barrier(len(stores))
@@ -339,3 +339,21 @@ def test_urls(tmp_path) -> None:
     pg = open_store("postgresql://vxmlkit:s3cret@db.example.com/ivr")
     assert "s3cret" not in repr(pg) and "***" in repr(pg)
     assert open_store(str(tmp_path / "plain.sqlite3")).backend == "sqlite"
+
+
+@pytest.mark.parametrize("required", ["", "1"])
+def test_without_postgresql_its_tests_skip_unless_required(pytester, monkeypatch, required) -> None:
+    from tests.hosts import ROOT
+
+    monkeypatch.setenv("VXMLKIT_TEST_POSTGRES_BIN", str(pytester.path / "no-such-folder"))
+    monkeypatch.delenv("VXMLKIT_TEST_DATABASE_URL", raising=False)
+    monkeypatch.setenv("VXMLKIT_REQUIRE_POSTGRES", required)
+    monkeypatch.chdir(ROOT)
+    outcome = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-rs", f"{ROOT}/tests/store/test_store.py::test_sessions_round_trip")
+    if required:
+        outcome.assert_outcomes(passed=1, errors=1)
+        outcome.stdout.fnmatch_lines(["*PostgreSQL is required (VXMLKIT_REQUIRE_POSTGRES)*no initdb in*"])
+    else:
+        outcome.assert_outcomes(passed=1, skipped=1)
+        outcome.stdout.fnmatch_lines(["*no PostgreSQL server: no initdb in*"])
