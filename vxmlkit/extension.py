@@ -42,6 +42,9 @@ Configuration (Flask config keys, each may also come from the environment):
 ``VXMLKIT_SMS_GATEWAY`` and the other SMS settings
     See :mod:`vxmlkit.sms`: ``outbox`` (default, nothing leaves the machine), ``plum`` or
     ``ozeki``; ``VXMLKIT_SMS_SENDER``, ``VXMLKIT_SMS_DEFAULT_REGION``, ``VXMLKIT_SMS_MAX_LENGTH`` ...
+``VXMLKIT_METRICS_PATH``
+    Where Prometheus metrics are served (such as ``/metrics``; default: not served). Needs
+    ``pip install 'vxmlkit[metrics]'``; see docs/production.md for gunicorn's several workers.
 ``VXMLKIT_STRICT_DOCUMENTS``
     True: an invalid rendered document raises :class:`~vxmlkit.templating.DocumentError`;
     False: it is logged and the caller hears the error document. Default: True when the app
@@ -59,6 +62,7 @@ from typing import Any
 from flask import Flask
 
 from .flow import Flow
+from .metrics import Metrics, metrics_from_config
 from .results import ResultStore
 from .store import SchemaOutdated, SessionStore, Store, StoreUnavailable, open_store, store_options
 from .templating import Renderer
@@ -86,6 +90,7 @@ _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_PUBLIC_URL": None,
     "VXMLKIT_REQUIRE_START_TOKEN": None,
     "VXMLKIT_START_TOKEN_MAX_AGE": 40 * 24 * 3600,
+    "VXMLKIT_METRICS_PATH": None,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -100,6 +105,7 @@ class VxmlKit:
 
     def __init__(self, app: Flask | None = None, *, flows: Iterable[type[Flow]] = ()) -> None:
         self.flows: dict[str, type[Flow]] = {}
+        self.metrics: Metrics = Metrics()
         for flow in flows:
             self.register(flow)
         self.app: Flask | None = None
@@ -164,9 +170,12 @@ class VxmlKit:
         )
         self.max_input_length = int(config["VXMLKIT_MAX_INPUT_LENGTH"])
         self.max_recording_bytes = int(config["VXMLKIT_MAX_RECORDING_BYTES"])
-        from .blueprints import make_blueprint
+        self.metrics = metrics_from_config(config["VXMLKIT_METRICS_PATH"])
+        from .blueprints import make_blueprint, serve_metrics
 
         app.register_blueprint(make_blueprint(self), url_prefix=config["VXMLKIT_URL_PREFIX"])
+        if self.metrics.enabled:
+            serve_metrics(app, str(config["VXMLKIT_METRICS_PATH"]))
         app.extensions["vxmlkit"] = self
         self.app = app
 
