@@ -43,6 +43,8 @@ SECRET = "bench-load-secret"
 FLOW = "payment-reminder"
 PARAMS = "amount=42.10&account=A-1001&due=2026-12-01"
 VXML = b"http://www.w3.org/2001/vxml"
+#: Processes the callers are spread over (each runs its share as threads).
+LOAD_PROCESSES = 2
 
 
 def route_of(url: str) -> str:
@@ -179,42 +181,46 @@ def sizes(store: Any) -> str:
     return text
 
 
+def _ready_to_load() -> None:
+    """Load processes import the interpreter before the clock starts."""
+    import vxmlkit.browser  # noqa: F401
+
+
 def run(label: str, host: Host, store: Any, start_url: str, result_url: str, *, concurrency: int, seconds: float,
-        soak: bool = False, fault: str | None = None, pg: PgServer | None = None) -> None:
-    processes = 2 if concurrency >= 2 else 1
-    began = time.time()
-    deadline = began + seconds
+        pool: Any, soak: bool = False, fault: str | None = None, pg: PgServer | None = None) -> None:
     print(f"\n== {label}: concurrency {concurrency}, {seconds:g} s, gunicorn {host.workers} sync workers", flush=True)
     size_before = sizes(store)
-    shares = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
-    with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        pending = pool.map_async(load_process, [(start_url, result_url, n, deadline, i) for i, n in enumerate(shares)])
-        next_sample = began
-        fault_at = began + seconds / 3
-        fault_done = fault is None
-        if soak:
-            print("  t(s)  worker RSS (MiB each)                db+WAL   WAL", flush=True)
-        while not pending.ready():
-            now = time.time()
-            if soak and now >= next_sample:
-                rss = [rss_kib(pid) / 1024 for pid in host.worker_pids()]
-                wal = store.wal_size() / 1e6 if store.backend == "sqlite" else 0.0
-                print(f"  {now - began:4.0f}  {' '.join(f'{r:5.1f}' for r in rss):36s} {store.size() / 1e6:6.1f} MB "
-                      f"{wal:6.1f} MB", flush=True)
-                next_sample += 10
-            if not fault_done and now >= fault_at:
-                fault_done = True
-                if fault == "restart" and pg is not None:
-                    t0 = time.time()
-                    pg.restart()
-                    print(f"  fault: PostgreSQL restarted at t={t0 - began:.1f} s (down {time.time() - t0:.1f} s)",
-                          flush=True)
-                elif fault == "kill-worker":
-                    victim = host.worker_pids()[0]
-                    os.kill(victim, signal.SIGKILL)
-                    print(f"  fault: worker {victim} killed with SIGKILL at t={now - began:.1f} s", flush=True)
-            pending.wait(0.2)
-        parts = pending.get()
+    shares = [concurrency // LOAD_PROCESSES + (1 if i < concurrency % LOAD_PROCESSES else 0)
+              for i in range(LOAD_PROCESSES)]
+    began = time.time()
+    deadline = began + seconds
+    pending = pool.map_async(load_process, [(start_url, result_url, n, deadline, i) for i, n in enumerate(shares)])
+    next_sample = began
+    fault_at = began + seconds / 3
+    fault_done = fault is None
+    if soak:
+        print("  t(s)  worker RSS (MiB each)                db+WAL   WAL", flush=True)
+    while not pending.ready():
+        now = time.time()
+        if soak and now >= next_sample:
+            rss = [rss_kib(pid) / 1024 for pid in host.worker_pids()]
+            wal = store.wal_size() / 1e6 if store.backend == "sqlite" else 0.0
+            print(f"  {now - began:4.0f}  {' '.join(f'{r:5.1f}' for r in rss):36s} {store.size() / 1e6:6.1f} MB "
+                  f"{wal:6.1f} MB", flush=True)
+            next_sample += 10
+        if not fault_done and now >= fault_at:
+            fault_done = True
+            if fault == "restart" and pg is not None:
+                t0 = time.time()
+                pg.restart()
+                print(f"  fault: PostgreSQL restarted at t={t0 - began:.1f} s (down {time.time() - t0:.1f} s)",
+                      flush=True)
+            elif fault == "kill-worker":
+                victim = host.worker_pids()[0]
+                os.kill(victim, signal.SIGKILL)
+                print(f"  fault: worker {victim} killed with SIGKILL at t={now - began:.1f} s", flush=True)
+        pending.wait(0.2)
+    parts = pending.get()
     elapsed = time.time() - began
     samples = [s for part, _ in parts for s in part]
     endings: Counter[str] = Counter()
@@ -272,6 +278,7 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="vxmlkit-load-"))
     pg: PgServer | None = None
+    pool = multiprocessing.get_context("spawn").Pool(LOAD_PROCESSES, initializer=_ready_to_load)
     try:
         for kind in stores:
             if kind == "postgresql":
@@ -296,20 +303,21 @@ def main() -> None:
             with host:
                 # Warm every worker up (templates, the schema, connections) before measuring.
                 run(f"{kind} warm-up (not counted)", host, store, urls.start_url, urls.result_url,
-                    concurrency=args.workers * 2, seconds=args.warmup)
+                    concurrency=args.workers * 2, seconds=args.warmup, pool=pool)
                 if args.soak:
                     run(f"{kind} soak", host, store, urls.start_url, urls.result_url,
-                        concurrency=concurrencies[0], seconds=args.soak * 60, soak=True)
+                        concurrency=concurrencies[0], seconds=args.soak * 60, soak=True, pool=pool)
                 elif args.fault:
                     run(f"{kind} fault {args.fault}", host, store, urls.start_url, urls.result_url,
-                        concurrency=concurrencies[0], seconds=args.seconds, fault=args.fault, pg=pg)
+                        concurrency=concurrencies[0], seconds=args.seconds, fault=args.fault, pg=pg, pool=pool)
                 else:
                     for concurrency in concurrencies:
                         run(kind, host, store, urls.start_url, urls.result_url, concurrency=concurrency,
-                            seconds=args.seconds)
+                            seconds=args.seconds, pool=pool)
             store.close()
             print(f"  (server log: {folder / f'{kind}.log'})")
     finally:
+        pool.terminate()
         if pg is not None:
             pg.destroy()
 
