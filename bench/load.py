@@ -9,7 +9,7 @@ started here (fsync on) unless ``--database-url`` names one.
 
     python bench/load.py [--stores sqlite,postgresql] [--concurrency 8,32,64] [--seconds 60]
     python bench/load.py --stores sqlite --soak 5            # RSS and WAL/db size every 10 s
-    python bench/load.py --stores postgresql --fault restart # PostgreSQL restarted mid-run
+    python bench/load.py --stores postgresql --fault restart [--down 8]  # PostgreSQL stopped mid-run
     python bench/load.py --stores sqlite --fault kill-worker # a worker SIGKILLed mid-run
 
 Prints calls/s, requests/s, p50/p99 per route, non-200 answers, answers that are not
@@ -187,7 +187,8 @@ def _ready_to_load() -> None:
 
 
 def run(label: str, host: Host, store: Any, start_url: str, result_url: str, *, concurrency: int, seconds: float,
-        pool: Any, soak: bool = False, fault: str | None = None, pg: PgServer | None = None) -> None:
+        pool: Any, soak: bool = False, fault: str | None = None, pg: PgServer | None = None,
+        down: float = 0.0) -> None:
     print(f"\n== {label}: concurrency {concurrency}, {seconds:g} s, gunicorn {host.workers} sync workers", flush=True)
     size_before = sizes(store)
     shares = [concurrency // LOAD_PROCESSES + (1 if i < concurrency % LOAD_PROCESSES else 0)
@@ -212,8 +213,10 @@ def run(label: str, host: Host, store: Any, start_url: str, result_url: str, *, 
             fault_done = True
             if fault == "restart" and pg is not None:
                 t0 = time.time()
-                pg.restart()
-                print(f"  fault: PostgreSQL restarted at t={t0 - began:.1f} s (down {time.time() - t0:.1f} s)",
+                pg.stop()
+                time.sleep(down)
+                pg.start()
+                print(f"  fault: PostgreSQL stopped at t={t0 - began:.1f} s, serving again {time.time() - t0:.1f} s later",
                       flush=True)
             elif fault == "kill-worker":
                 victim = host.worker_pids()[0]
@@ -266,6 +269,10 @@ def main() -> None:
     parser.add_argument("--soak", type=float, default=0.0, metavar="MINUTES",
                         help="one run of this many minutes at the first concurrency, sampling every 10 s")
     parser.add_argument("--fault", choices=("restart", "kill-worker"), default=None)
+    parser.add_argument("--down", type=float, default=0.0, metavar="SECONDS",
+                        help="with --fault restart: how long PostgreSQL stays down")
+    parser.add_argument("--wal-limit", type=int, default=None, metavar="BYTES",
+                        help="VXMLKIT_SQLITE_WAL_LIMIT for the server (default: its own, 64 MiB)")
     parser.add_argument("--warmup", type=float, default=8.0, help="seconds of warm-up before measuring")
     parser.add_argument("--database-url", default=None, help="an existing PostgreSQL (default: a throwaway one)")
     args = parser.parse_args()
@@ -294,6 +301,8 @@ def main() -> None:
             host = Host("vxmlkit.app:create_app()", {
                 "VXMLKIT_SECRET_KEY": SECRET, "VXMLKIT_DATABASE_URL": url, "VXMLKIT_INSTANCE_PATH": str(folder),
                 "VXMLKIT_DATABASE_POOL_SIZE": "2"}, workers=args.workers, threads=1, log=folder / f"{kind}.log")
+            if args.wal_limit:
+                host.env["VXMLKIT_SQLITE_WAL_LIMIT"] = str(args.wal_limit)
             host.env["VXMLKIT_PUBLIC_URL"] = host.base_url
             app = create_app({"VXMLKIT_SECRET_KEY": SECRET, "VXMLKIT_DATABASE_URL": url,
                               "VXMLKIT_PUBLIC_URL": host.base_url})
@@ -309,7 +318,8 @@ def main() -> None:
                         concurrency=concurrencies[0], seconds=args.soak * 60, soak=True, pool=pool)
                 elif args.fault:
                     run(f"{kind} fault {args.fault}", host, store, urls.start_url, urls.result_url,
-                        concurrency=concurrencies[0], seconds=args.seconds, fault=args.fault, pg=pg, pool=pool)
+                        concurrency=concurrencies[0], seconds=args.seconds, fault=args.fault, pg=pg, pool=pool,
+                        down=args.down)
                 else:
                     for concurrency in concurrencies:
                         run(kind, host, store, urls.start_url, urls.result_url, concurrency=concurrency,
