@@ -199,6 +199,9 @@ def _register_optional() -> None:
 
     cli.add_command(call_command, "call")
     cli.add_command(campaign_command, "campaign")
+    from .emulator.cli import emulate_command
+
+    cli.add_command(emulate_command, "emulate")
     try:
         from .browser.cli import conformance_command, run_command
     except ImportError:  # pragma: no cover - the interpreter is part of the package

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from vxmlkit.store import SessionStore, Store
+from vxmlkit.store import SessionStore, open_store
 from vxmlkit.tokens import StepToken, TokenSigner
 
 from .conftest import SECRET
@@ -84,7 +84,7 @@ def test_a_worker_killed_mid_step_loses_only_that_request(gunicorn, tmp_path, da
     gate.unlink()
 
     # Nothing of the killed request was committed: the step has not run as far as the store knows.
-    sessions = SessionStore(Store(database_url))
+    sessions = SessionStore(open_store(database_url))
     session = sessions.find(flow="counter", call_id="c-1")
     assert session is not None and session.state == {} and session.last_step == "welcome"
     # The platform fetches the same URL again: gunicorn's new worker runs the step, once.

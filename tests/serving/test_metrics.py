@@ -9,7 +9,7 @@ from vxmlkit import Flow, hangup, say, sms, step, template
 from vxmlkit.app import create_app
 from vxmlkit.extension import get_kit
 from vxmlkit.sms import MemoryGateway
-from vxmlkit.store import Store
+from vxmlkit.store import open_store
 from vxmlkit.tokens import StepToken
 
 from .conftest import SECRET
@@ -123,7 +123,7 @@ def test_invalid_documents_and_refusals_while_down_are_counted(app):
     assert value("vxmlkit_documents_invalid_total", flow="metered") == invalid + 1
 
     unavailable = value("vxmlkit_calls_refused_total", flow="metered", reason="unavailable")
-    kit.use_store(Store(kit.store.url, timeout=0.1))
+    kit.use_store(open_store(kit.store.url, timeout=0.1))
     with WriteLock(kit.store.path):
         assert client.post(start_path(kit), data=START).status_code == 200
     assert value("vxmlkit_calls_refused_total", flow="metered", reason="unavailable") == unavailable + 1

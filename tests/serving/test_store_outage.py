@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from vxmlkit.extension import get_kit
-from vxmlkit.store import Store
+from vxmlkit.store import open_store
 from vxmlkit.tokens import StepToken
 from vxmlkit.urls import flow_urls
 from vxmlkit.validation import check_document
@@ -42,7 +42,7 @@ def app(make_app):
     app = make_app(VXMLKIT_PUBLIC_URL="https://ivr.example.com")
     kit = get_kit(app)
     # The same file, with a short wait for the lock so that the test runs in a blink.
-    kit.use_store(Store(kit.store.url, timeout=0.2))
+    kit.use_store(open_store(kit.store.url, timeout=0.2))
     return app
 
 

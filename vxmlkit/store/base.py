@@ -188,9 +188,11 @@ class Store(ABC):
             yield Transaction(conn, self._translate)
 
     def ping(self) -> None:
-        """Return when the store answers; raise :class:`StoreUnavailable` otherwise. Cheap."""
-        self.ready()
-        self._run("SELECT 1", (), fetch=True)
+        """Return when the store can take a call's writes; raise :class:`StoreUnavailable`
+        otherwise. Cheap: an empty write transaction, so that a database that answers reads
+        but whose write lock is stuck counts as down."""
+        with self.transaction():
+            pass
 
     def raw_transaction(self) -> Any:
         """A transaction without the schema check (for the schema upgrade itself)."""
