@@ -709,7 +709,7 @@ class Interpreter:
         if given.kind == "noinput":
             raise VxmlEvent("noinput")
         if given.kind == "nomatch":
-            raise VxmlEvent("nomatch")
+            raise self._nomatch(ctx, "", "voice")
         modes = props.get("inputmodes", "dtmf voice").split()
         if given.kind == "dtmf":
             if "dtmf" not in modes:
@@ -739,8 +739,15 @@ class Interpreter:
                 return Recognition(match.utterance, match.interpretation, match.confidence, inputmode, candidate)
         if mode == "dtmf" and any(c.grammar.mode == "dtmf" and c.grammar.is_prefix(text) for c in active):
             interdigit = props.get("interdigittimeout", "5s")
-            raise VxmlEvent("nomatch", f"{text!r} is incomplete: no more keys before the interdigit timeout ({interdigit})")
-        raise VxmlEvent("nomatch")
+            raise self._nomatch(ctx, text, inputmode, f"{text!r} is incomplete: no more keys before the interdigit timeout ({interdigit})")
+        raise self._nomatch(ctx, text, inputmode)
+
+    def _nomatch(self, ctx: DocContext, utterance: str, inputmode: str, message: str | None = None) -> VxmlEvent:
+        """The nomatch event; a nomatch counts as a recognition, so application.lastresult$ is
+        set first (VoiceXML 2.0 section 5.1.5): what was heard, no interpretation, confidence 0."""
+        self.js.use(ctx.chain)
+        self.js.set_lastresult({"utterance": utterance, "confidence": 0.0, "inputmode": inputmode}, depth=1)
+        return VxmlEvent("nomatch", message)
 
     def collect_field(self, state: FormState, item: FormItem) -> Waiting:
         """Wait for input for a ``<field>`` or ``<initial>`` and process it."""

@@ -257,7 +257,12 @@ class _Compiler:
             return
         # Speech tokens are matched, and reported, in their normalised (lower-case) form, so
         # "Chicago" in one grammar and "chicago" in another give the same utterance.
-        for word in voice_tokens(token):
+        words = voice_tokens(token)
+        if not words:
+            # Punctuation ("-", "?", "#"): spoken input carries none, so the token matches
+            # where it stands without consuming a word.
+            parts.append(_null)
+        for word in words:
             parts.append(_token(word))
 
     def expansion(self, document: _Document, element: etree._Element, rule_id: str) -> Matcher | None:
@@ -396,6 +401,8 @@ def _token(word: str) -> Matcher:
 
 
 def _sequence(parts: list[Matcher]) -> Matcher:
+    if len(parts) > 1 and _null in parts:
+        parts = [part for part in parts if part is not _null] or [_null]
     if len(parts) == 1:
         return parts[0]
     first, rest = parts[0], _sequence(parts[1:])

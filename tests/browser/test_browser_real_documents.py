@@ -1,0 +1,97 @@
+"""Markup found in real applications: each test is a small document of the kind that once
+crashed the interpreter or was handled against the specifications."""
+
+from __future__ import annotations
+
+import pytest
+
+from vxmlkit.browser import Input
+
+
+def _logs(session) -> list[str]:
+    return [entry.text for entry in session.transcript if entry.kind == "log"]
+
+
+# -- punctuation tokens in grammars ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "grammar",
+    [
+        '<grammar type="application/srgs">#ABNF 1.0; language en-US; mode voice; root $a; $a = hello - world;</grammar>',
+        '<grammar root="r" version="1.0" xmlns="http://www.w3.org/2001/06/grammar">'
+        '<rule id="r"><one-of><item>"#"</item><item>hello <token>?</token> world</item></one-of></rule></grammar>',
+        '<grammar root="r" version="1.0" xmlns="http://www.w3.org/2001/06/grammar"><rule id="r">hello - world</rule></grammar>',
+    ],
+    ids=["abnf-dash", "token-question-mark", "xml-dash"],
+)
+def test_a_punctuation_token_is_accepted_where_it_stands(vxml_call, grammar):
+    document = f'<form><field name="f">{grammar}<filled><log>got <value expr="f"/></log></filled></field></form>'
+    session = vxml_call(document, [Input.speech("hello world")])
+    assert (session.ended, _logs(session)) == ("exit", ["got hello world"])
+
+
+def test_a_rule_of_punctuation_only_never_matches_and_never_crashes(vxml_call):
+    document = """<form><field name="f">
+        <grammar root="r" version="1.0" xmlns="http://www.w3.org/2001/06/grammar"><rule id="r">"#"</rule></grammar>
+        <nomatch><log>nomatch</log><exit/></nomatch></field></form>"""
+    session = vxml_call(document, [Input.speech("hash")])
+    assert (session.ended, _logs(session)) == ("exit", ["nomatch"])
+
+
+def test_a_punctuation_token_in_a_dtmf_grammar_is_a_bad_grammar(vxml_call):
+    document = """<form><field name="f">
+        <grammar mode="dtmf" root="r" version="1.0" xmlns="http://www.w3.org/2001/06/grammar"><rule id="r">1 ? 2</rule></grammar>
+        </field></form>"""
+    session = vxml_call(document, [Input.dtmf("12")])
+    assert (session.ended, session.error) == ("error", "error.badfetch")
+
+
+# -- application.lastresult$ after a nomatch ---------------------------------------------------------
+
+
+def test_lastresult_is_set_by_a_nomatch(vxml_call):
+    document = """<form><field name="f" type="boolean">
+        <nomatch><log><value expr="application.lastresult$.utterance"/>|<value expr="application.lastresult$.inputmode"/>|<value
+          expr="application.lastresult$.confidence"/>|<value expr="typeof application.lastresult$.interpretation"/>|<value
+          expr="application.lastresult$[0].utterance"/></log><exit/></nomatch></field></form>"""
+    session = vxml_call(document, [Input.speech("purple elephants")])
+    assert _logs(session) == ["purple elephants|voice|0|undefined|purple elephants"]
+
+
+def test_lastresult_is_set_by_a_nomatch_input_and_by_keys(vxml_call):
+    document = """<form><field name="f" type="boolean">
+        <nomatch count="1"><log>[<value expr="application.lastresult$.utterance"/>]</log></nomatch>
+        <nomatch count="2"><log><value expr="application.lastresult$.utterance"/> <value
+          expr="application.lastresult$.inputmode"/></log><exit/></nomatch></field></form>"""
+    session = vxml_call(document, [Input.nomatch(), Input.dtmf("5")])
+    assert _logs(session) == ["[]", "5 dtmf"]
+
+
+# -- SISR: one scope for the tags of a rule -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tag_format", ['tag-format="semantics/1.0"', ""], ids=["semantics-1.0", "no-tag-format"])
+def test_a_var_of_one_tag_is_seen_by_later_tags_of_the_rule(vxml_call, tag_format):
+    document = f"""<form><field name="pizza">
+        <grammar root="order" version="1.0" {tag_format} xmlns="http://www.w3.org/2001/06/grammar">
+          <rule id="order"><tag>var count = 1; var size = 'medium';</tag>
+            <item repeat="0-1">large<tag>size = 'large';</tag></item> pizza
+            <tag>out = size + ' x' + count;</tag></rule>
+          <rule id="other"><tag>var count = 99;</tag> nothing</rule>
+        </grammar>
+        <filled><log><value expr="pizza"/></log></filled></field></form>"""
+    session = vxml_call(document, [Input.speech("large pizza")])
+    assert (session.ended, _logs(session)) == ("exit", ["large x1"])
+
+
+def test_rule_instances_do_not_share_their_tag_variables(vxml_call):
+    document = """<form><field name="pair">
+        <grammar root="pair" version="1.0" tag-format="semantics/1.0" xmlns="http://www.w3.org/2001/06/grammar">
+          <rule id="pair"><ruleref uri="#digit"/><ruleref uri="#digit"/><tag>out = rules.digit + '/' + rules.latest();</tag></rule>
+          <rule id="digit"><tag>var seen = (typeof seen === 'undefined') ? 'fresh' : 'stale';</tag>
+            <one-of><item>one</item><item>two</item></one-of><tag>out = seen;</tag></rule>
+        </grammar>
+        <filled><log><value expr="pair"/></log></filled></field></form>"""
+    session = vxml_call(document, [Input.speech("one two")])
+    assert _logs(session) == ["fresh/fresh"]
