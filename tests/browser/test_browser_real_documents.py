@@ -95,3 +95,58 @@ def test_rule_instances_do_not_share_their_tag_variables(vxml_call):
         <filled><log><value expr="pair"/></log></filled></field></form>"""
     session = vxml_call(document, [Input.speech("one two")])
     assert _logs(session) == ["fresh/fresh"]
+
+
+# -- the <data> DOM of VoiceXML 2.1 Appendix D ---------------------------------------------------------
+
+QUOTE = """<?xml version="1.0" encoding="UTF-8"?>
+<quote xmlns="http://www.example.org" xmlns:x="http://www.example.org/extra" xml:lang="en">
+  <ticker id="t1">F</ticker>
+  <name x:kind="company">Ford Motor Company</name>
+  <change>1.00</change>
+  <last>30.00</last>
+</quote>"""
+
+
+def test_the_data_dom_works_as_the_specification_example_uses_it(vxml_call, tmp_path):
+    (tmp_path / "quote.xml").write_text(QUOTE, encoding="utf-8")
+    document = """<script><![CDATA[
+        function GetData(d, t, nf) {
+          try { return d.getElementsByTagNameNS('http://www.example.org', t).item(nf).firstChild.data; }
+          catch (e) { throw 'error.baddata'; }
+        }]]></script>
+      <data name="quote" src="quote.xml"/>
+      <var name="ticker" expr="GetData(quote, 'ticker', 0)"/>
+      <var name="last" expr="GetData(quote, 'last', 0)"/>
+      <form><block><log><value expr="ticker"/> <value expr="last"/></log></block></form>"""
+    session = vxml_call({"start.vxml": document})
+    assert (session.ended, _logs(session)) == ("exit", ["F 30.00"])
+
+
+def test_the_data_dom_has_the_namespace_aware_and_lookup_members(vxml_call, tmp_path):
+    (tmp_path / "quote.xml").write_text(QUOTE, encoding="utf-8")
+    checks = [
+        "quote.documentElement.namespaceURI",
+        "quote.documentElement.localName",
+        "quote.documentElement.prefix === null",
+        "quote.getElementById('t1').firstChild.data",
+        "quote.getElementById('nope') === null",
+        "quote.getElementsByTagNameNS('*', 'name').length",
+        "quote.getElementsByTagNameNS('http://other', 'name').length",
+        "quote.documentElement.getAttributeNS('http://www.w3.org/XML/1998/namespace', 'lang')",
+        "quote.getElementsByTagName('name').item(0).getAttributeNS('http://www.example.org/extra', 'kind')",
+        "quote.getElementsByTagName('name').item(0).hasAttributeNS('http://www.example.org/extra', 'kind')",
+        "quote.getElementsByTagName('name').item(0).getAttributeNodeNS('http://www.example.org/extra', 'kind').ownerElement.localName",
+        "quote.getElementsByTagName('name').item(0).attributes.getNamedItem('x:kind').prefix",
+        "quote.getElementsByTagName('ticker').item(0).attributes.length",
+        "quote.getElementsByTagName('last').item(0).firstChild.substringData(0, 2)",
+        "quote.getElementsByTagName('last').item(0).firstChild.length",
+        "quote.documentElement.hasAttributes()",
+    ]
+    logs = "".join(f'<log><value expr="{check}"/></log>' for check in checks)
+    session = vxml_call({"start.vxml": f'<data name="quote" src="quote.xml"/><form><block>{logs}</block></form>'})
+    assert session.ended == "exit", session.transcript_text()
+    assert _logs(session) == [
+        "http://www.example.org", "quote", "true", "F", "true", "1", "0", "en", "company", "true", "name",
+        "x", "1", "30", "5", "true",
+    ]

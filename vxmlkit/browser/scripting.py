@@ -139,16 +139,23 @@ function __vx_item(k, name, i) { __vx_c[k][name] = __vx_arrays[__vx_arrays.lengt
 function __vx_pop_array() { __vx_arrays.pop(); }
 """
 
-# The read-only DOM for <data>, loaded the first time a call uses <data>.
+# The read-only DOM for <data> (the DOM Level 2 Core subset of VoiceXML 2.1 Appendix D: Node,
+# NodeList, NamedNodeMap, Document, Element, Attr, CharacterData/Text), loaded the first time a
+# call uses <data>.
 _DOM = r"""
+function __vx_list(a) { a.item = function(i) { return this[i] === undefined ? null : this[i]; }; return a; }
 function __vx_Node(type, name, doc) {
   this.nodeType = type; this.nodeName = name; this.nodeValue = null;
-  this.parentNode = null; this.childNodes = []; this.ownerDocument = doc;
-  this.childNodes.item = function(i) { return this[i] === undefined ? null : this[i]; };
+  this.parentNode = null; this.childNodes = __vx_list([]); this.ownerDocument = doc;
+  this.namespaceURI = null; this.prefix = null; this.localName = null; this.attributes = null;
+}
+function __vx_matches(node, ns, local) {
+  return node.nodeType === 1 && (ns === '*' || node.namespaceURI === (ns === '' ? null : ns)) &&
+    (local === '*' || node.localName === local);
 }
 __vx_Node.prototype = {
   __vx_dom: true,
-  ELEMENT_NODE: 1, TEXT_NODE: 3, DOCUMENT_NODE: 9,
+  ELEMENT_NODE: 1, ATTRIBUTE_NODE: 2, TEXT_NODE: 3, DOCUMENT_NODE: 9,
   get firstChild() { return this.childNodes.length ? this.childNodes[0] : null; },
   get lastChild() { return this.childNodes.length ? this.childNodes[this.childNodes.length - 1] : null; },
   get nextSibling() {
@@ -169,54 +176,86 @@ __vx_Node.prototype = {
   },
   hasChildNodes: function() { return this.childNodes.length > 0; },
   hasAttributes: function() { return !!this.attributes && this.attributes.length > 0; },
-  getAttribute: function(n) { return this.__vx_attrs && Object.prototype.hasOwnProperty.call(this.__vx_attrs, n) ? this.__vx_attrs[n] : ''; },
-  hasAttribute: function(n) { return !!this.__vx_attrs && Object.prototype.hasOwnProperty.call(this.__vx_attrs, n); },
-  getAttributeNode: function(n) {
-    if (!this.attributes) return null;
-    for (var i = 0; i < this.attributes.length; i++) if (this.attributes[i].name === n) return this.attributes[i];
-    return null;
-  },
-  getElementsByTagName: function(name) {
-    var out = [];
-    out.item = function(i) { return this[i] === undefined ? null : this[i]; };
+  getAttributeNode: function(n) { return this.attributes ? this.attributes.getNamedItem(n) : null; },
+  getAttributeNodeNS: function(ns, local) { return this.attributes ? this.attributes.getNamedItemNS(ns, local) : null; },
+  getAttribute: function(n) { var a = this.getAttributeNode(n); return a ? a.value : ''; },
+  getAttributeNS: function(ns, local) { var a = this.getAttributeNodeNS(ns, local); return a ? a.value : ''; },
+  hasAttribute: function(n) { return this.getAttributeNode(n) !== null; },
+  hasAttributeNS: function(ns, local) { return this.getAttributeNodeNS(ns, local) !== null; },
+  __vx_find: function(test, first) {
+    var out = __vx_list([]);
     (function walk(node) {
-      for (var i = 0; i < node.childNodes.length; i++) {
+      for (var i = 0; i < node.childNodes.length && !(first && out.length); i++) {
         var c = node.childNodes[i];
-        if (c.nodeType === 1) {
-          if (name === '*' || c.nodeName === name) out.push(c);
-          walk(c);
-        }
+        if (c.nodeType === 1) { if (test(c)) out.push(c); walk(c); }
       }
     })(this);
     return out;
+  },
+  getElementsByTagName: function(name) {
+    return this.__vx_find(function(c) { return name === '*' || c.nodeName === name; });
+  },
+  getElementsByTagNameNS: function(ns, local) {
+    return this.__vx_find(function(c) { return __vx_matches(c, ns, local); });
   },
   __vx_xml: function() {
     if (this.nodeType === 3) return this.nodeValue;
     var kids = [];
     for (var i = 0; i < this.childNodes.length; i++) kids.push(this.childNodes[i].__vx_xml());
-    return this.nodeType === 9 ? {document: kids} : {tag: this.nodeName, attributes: this.__vx_attrs, children: kids};
+    if (this.nodeType === 9) return {document: kids};
+    var attrs = {};
+    for (var j = 0; j < this.attributes.length; j++) attrs[this.attributes[j].name] = this.attributes[j].value;
+    return {tag: this.nodeName, attributes: attrs, children: kids};
   }
 };
+function __vx_attrs(list, owner) {
+  var map = __vx_list([]);
+  for (var i = 0; i < list.length; i++) {
+    var q = list[i][0], colon = q.indexOf(':');
+    map.push({nodeType: 2, name: q, nodeName: q, value: list[i][2], nodeValue: list[i][2], specified: true,
+              ownerElement: owner, namespaceURI: list[i][1], prefix: colon < 0 ? null : q.slice(0, colon),
+              localName: q.slice(colon + 1), parentNode: null, childNodes: __vx_list([])});
+  }
+  map.getNamedItem = function(n) {
+    for (var i = 0; i < this.length; i++) if (this[i].name === n) return this[i];
+    return null;
+  };
+  map.getNamedItemNS = function(ns, local) {
+    for (var i = 0; i < this.length; i++) {
+      var a = this[i];
+      if ((ns === '*' || a.namespaceURI === (ns === '' ? null : ns)) && a.localName === local) return a;
+    }
+    return null;
+  };
+  return map;
+}
 function __vx_build(j, parent, doc) {
   var n;
   if (typeof j === 'string') {
-    n = new __vx_Node(3, '#text', doc); n.nodeValue = j; n.data = j;
+    n = new __vx_Node(3, '#text', doc); n.nodeValue = j; n.data = j; n.length = j.length;
+    n.substringData = function(offset, count) { return this.data.substr(offset, count); };
   } else {
-    n = new __vx_Node(1, j[0], doc); n.tagName = j[0]; n.localName = j[0].split(':').pop();
-    n.__vx_attrs = j[1]; n.attributes = [];
-    for (var a in j[1]) n.attributes.push({nodeType: 2, name: a, nodeName: a, value: j[1][a], nodeValue: j[1][a]});
-    n.attributes.item = function(i) { return this[i] === undefined ? null : this[i]; };
-    for (var i = 0; i < j[2].length; i++) n.childNodes.push(__vx_build(j[2][i], n, doc));
+    var colon = j[0].indexOf(':');
+    n = new __vx_Node(1, j[0], doc); n.tagName = j[0];
+    n.namespaceURI = j[1]; n.prefix = colon < 0 ? null : j[0].slice(0, colon); n.localName = j[0].slice(colon + 1);
+    n.attributes = __vx_attrs(j[2], n);
+    for (var i = 0; i < j[3].length; i++) n.childNodes.push(__vx_build(j[3][i], n, doc));
   }
   n.parentNode = parent;
   return n;
 }
 function __vx_document(text) {
   var doc = new __vx_Node(9, '#document', null);
-  doc.ownerDocument = null;
   var root = __vx_build(JSON.parse(text), doc, doc);
   doc.childNodes.push(root);
   doc.documentElement = root;
+  doc.getElementById = function(id) {
+    var found = this.__vx_find(function(c) {
+      var a = c.getAttributeNode('xml:id') || c.getAttributeNode('id');
+      return a !== null && a.value === id;
+    }, true);
+    return found.length ? found[0] : null;
+  };
   return doc;
 }
 function __vx_setdom(k, name, text) { __vx_c[k][name] = __vx_document(text); }
