@@ -150,3 +150,31 @@ def test_the_data_dom_has_the_namespace_aware_and_lookup_members(vxml_call, tmp_
         "http://www.example.org", "quote", "true", "F", "true", "1", "0", "en", "company", "true", "name",
         "x", "1", "30", "5", "true",
     ]
+
+
+# -- grammars in formats other than SRGS -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "grammar",
+    [
+        '<grammar type="application/x-jsgf">#JSGF V1.0; grammar yn; public &lt;yn&gt; = yes | no;</grammar>',
+        '<grammar type="application/x-gsl" mode="voice">[yes no]</grammar>',
+        "<grammar>[(yes) (no)]</grammar>",
+        '<grammar src="yesno.jsgf"/>',
+        '<grammar src="yesno.jsgf" type="application/x-jsgf"/>',
+    ],
+    ids=["jsgf-inline", "gsl-typed", "vendor-text", "jsgf-file", "jsgf-file-typed"],
+)
+def test_a_grammar_in_another_format_throws_unsupported_format(vxml_call, tmp_path, grammar):
+    (tmp_path / "yesno.jsgf").write_text("#JSGF V1.0;\ngrammar yn;\npublic <yn> = yes | no;\n", encoding="utf-8")
+    document = f"""<form><field name="f">{grammar}
+        <catch event="error.unsupported.format"><log><value expr="_event"/></log><exit/></catch></field></form>"""
+    session = vxml_call(document, [Input.speech("yes")])
+    assert (session.ended, _logs(session)) == ("exit", ["error.unsupported.format"])
+
+
+def test_a_malformed_srgs_grammar_is_still_a_bad_fetch(vxml_call, tmp_path):
+    (tmp_path / "broken.grxml").write_text('<grammar xmlns="http://www.w3.org/2001/06/grammar" root="r"><rule id="r">yes', encoding="utf-8")
+    session = vxml_call('<form><field name="f"><grammar src="broken.grxml"/></field></form>', [Input.speech("yes")])
+    assert session.error == "error.badfetch"

@@ -61,7 +61,12 @@ class GrammarSet:
 
     def _error(self, exc: Exception, element: Any, doc: Document) -> VxmlEvent:
         module = _grammars_module()
-        name = "error.semantic" if isinstance(exc, module.TagError) else "error.badfetch"
+        if isinstance(exc, module.TagError):
+            name = "error.semantic"
+        elif isinstance(exc, module.UnsupportedFormatError):
+            name = "error.unsupported.format"
+        else:
+            name = "error.badfetch"
         return VxmlEvent(name, f"grammar: {exc}", line=element.sourceline, url=doc.url)
 
     def compile(self, env: Env, element: Any) -> list[Any]:
@@ -78,6 +83,7 @@ class GrammarSet:
             self.interp.js.use(env.chain)
             src = self.interp.js.eval_str(element.get("srcexpr"))
         try:
+            module.check_grammar_type(element.get("type"), f"<grammar> line {element.sourceline}")
             if src:
                 url = resolve_url(element.base or doc.base, src)
                 if url.startswith("builtin:"):

@@ -35,6 +35,7 @@ from vxmlkit.browser.grammar_base import (
     Grammar,
     GrammarError,
     Match,
+    UnsupportedFormatError,
     dtmf_tokens,
     voice_tokens,
 )
@@ -48,7 +49,7 @@ from vxmlkit.browser.sisr import (
     private_evaluator,
 )
 
-__all__ = ["SRGS_NAMESPACE", "SrgsGrammar", "srgs_grammar"]
+__all__ = ["SRGS_NAMESPACE", "SrgsGrammar", "check_grammar_type", "srgs_grammar"]
 
 SRGS_NAMESPACE = "http://www.w3.org/2001/06/grammar"
 VXML_NAMESPACE = "http://www.w3.org/2001/vxml"
@@ -72,6 +73,14 @@ _PREFIX = ("prefix",)
 Trace = tuple[int, Any, Any] | None
 Then = Callable[[int, Trace], Any]
 Matcher = Callable[[tuple[Any, ...], int, Trace, Then], Any]
+
+# The media types of SRGS (XML and ABNF forms) and the older names documents still use
+_SRGS_TYPES = frozenset(
+    (
+        "application/srgs+xml", "application/srgs", "application/grammar+xml", "application/x-srgs+xml",
+        "application/grammar-xml", "application/xml", "text/xml",
+    )
+)  # fmt: skip
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True)
 
@@ -101,11 +110,23 @@ def _localname(element: etree._Element) -> str:
     return str(qname.localname)
 
 
+def check_grammar_type(media_type: str | None, where: str = "grammar") -> None:
+    """Raise :class:`UnsupportedFormatError` for a ``type`` naming a format other than SRGS."""
+    if media_type is None:
+        return
+    name = media_type.split(";", 1)[0].strip().lower()
+    if name and name not in _SRGS_TYPES:
+        raise UnsupportedFormatError(f"{where}: type {media_type!r} is not an SRGS grammar format (application/srgs+xml or application/srgs)")
+
+
 def _grammar_element(content: bytes | str, where: str) -> etree._Element:
     """The ``<grammar>`` element of a grammar document in either SRGS form (XML or ABNF)."""
     text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
     if is_abnf(text):
         return parse_abnf(text)
+    if not text.lstrip("\ufeff \t\r\n").startswith("<"):
+        first = text.strip().splitlines()[0][:40] if text.strip() else ""
+        raise UnsupportedFormatError(f"{where}: neither SRGS XML nor SRGS ABNF (it starts {first!r})")
     try:
         return etree.fromstring(content.encode() if isinstance(content, str) else content, _PARSER)
     except etree.XMLSyntaxError as error:
@@ -184,7 +205,7 @@ class _Compiler:
             else:
                 raise GrammarError(f"{document.where(child)}: <{name}> is not allowed in <grammar>")
         if not rules and (element.text or "").strip():
-            raise GrammarError(
+            raise UnsupportedFormatError(
                 f"{document.where(element)}: the grammar holds text but no <rule>: only SRGS XML grammars are supported"
             )
         if document.tag_format != LITERAL:
