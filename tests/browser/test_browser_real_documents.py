@@ -178,3 +178,23 @@ def test_a_malformed_srgs_grammar_is_still_a_bad_fetch(vxml_call, tmp_path):
     (tmp_path / "broken.grxml").write_text('<grammar xmlns="http://www.w3.org/2001/06/grammar" root="r"><rule id="r">yes', encoding="utf-8")
     session = vxml_call('<form><field name="f"><grammar src="broken.grxml"/></field></form>', [Input.speech("yes")])
     assert session.error == "error.badfetch"
+
+
+# -- documents without the VoiceXML namespace -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '<form><block><throw event="a" eventexpr="\'b\'"/></block></form>',
+        '<form><block><audio src="a.wav" expr="\'b.wav\'"/></block></form>',
+        '<form><block><submit next="a.vxml" expr="\'b.vxml\'"/></block></form>',
+        "<form><block><assign name=\"x\"/></block></form>",
+    ],
+    ids=["throw", "audio", "submit", "assign"],
+)
+@pytest.mark.parametrize("opening", ['<vxml version="2.1" xmlns="http://www.w3.org/2001/vxml">', '<vxml version="2.1">'], ids=["namespaced", "plain"])
+def test_attribute_rules_hold_with_and_without_the_namespace(vxml_call, opening, content):
+    session = vxml_call(f'<?xml version="1.0"?>\n{opening}{content}</vxml>')
+    assert (session.ended, session.error) == ("error", "error.badfetch")
+    assert "needs" in session.error_message or "only one of" in session.error_message

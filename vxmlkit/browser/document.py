@@ -327,8 +327,13 @@ def _present(element: Any, attributes: list[str], names: tuple[str, ...]) -> int
     return count
 
 
-# the elements check_attribute_rules looks at: lxml's name -> the local name
-_RULED_TAGS = {f"{{{VXML_NS}}}{tag}": tag for tag in set(_EXACTLY_ONE) | set(_AT_MOST_ONE) | set(_REQUIRED)}
+# the elements check_attribute_rules looks at: lxml's name -> the local name (a document
+# without the VoiceXML namespace is held to the same rules)
+_RULED_TAGS = {
+    name: tag
+    for tag in set(_EXACTLY_ONE) | set(_AT_MOST_ONE) | set(_REQUIRED)
+    for name in (f"{{{VXML_NS}}}{tag}", tag)
+}
 
 
 def check_attribute_rules(root: Any, url: str) -> None:
