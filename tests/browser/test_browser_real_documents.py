@@ -198,3 +198,32 @@ def test_attribute_rules_hold_with_and_without_the_namespace(vxml_call, opening,
     session = vxml_call(f'<?xml version="1.0"?>\n{opening}{content}</vxml>')
     assert (session.ended, session.error) == ("error", "error.badfetch")
     assert "needs" in session.error_message or "only one of" in session.error_message
+
+
+# -- audio -------------------------------------------------------------------------------------------------
+
+
+def test_audio_is_recorded_as_audio_with_its_fallback_marked(vxml_call, tmp_path):
+    (tmp_path / "hello.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVE")
+    document = """<form><field name="f" type="boolean">
+        <prompt><audio src="hello.wav">Hello there.</audio> Say yes or no. <audio src="gone.wav">Goodbye.</audio><audio src="beep.wav"/></prompt>
+        <filled><exit/></filled></field></form>"""
+    session = vxml_call(document, [Input.noinput(), Input.speech("yes")])
+    assert session.prompts == ["Hello there. Say yes or no. Goodbye."] * 2
+    audio = [entry for entry in session.transcript if entry.kind == "audio"]
+    assert [entry.text.replace(f"{tmp_path}/", "") for entry in audio[:3]] == [
+        "hello.wav [played; fallback, not spoken: 'Hello there.']",
+        "gone.wav [did not answer (cannot read gone.wav: no such file); fallback spoken: 'Goodbye.']",
+        "beep.wav [did not answer (cannot read beep.wav: no such file); no fallback: silence]",
+    ]
+    assert [(clip.answered, clip.status) for clip in session.audio] == [(True, 200), (False, 404), (False, 404)] * 2
+    # fetched once per call, and never noted as a document
+    assert not [entry for entry in session.transcript if entry.kind == "fetched" and entry.text.endswith(".wav")]
+    assert "http" not in " ".join(session.prompts) and "wav" not in " ".join(session.prompts)
+
+
+def test_audio_over_http_answers_or_not(vxml_call, http_files):
+    base = http_files({"/clip.wav": (200, b"RIFF....WAVE", "audio/x-wav")})
+    session = vxml_call(f'<form><block><audio src="{base}/clip.wav"/><audio src="{base}/none.wav">None.</audio></block></form>')
+    assert [(clip.answered, clip.status) for clip in session.audio] == [(True, 200), (False, 404)]
+    assert session.prompts == ["None."]

@@ -564,15 +564,21 @@ class Interpreter:
         session = self.session
         played: list[int] = []
         for prompt in session._queue:
-            if not prompt.text:
+            if not prompt.text and not prompt.audio:
                 continue
+            clips = [clip.to_json() for clip in prompt.audio]
             if self.final:
                 session.unheard.append(prompt.text)
-                session._note("unheard", prompt.text, {"bargein": prompt.bargein})
+                session._note("unheard", prompt.text, {"bargein": prompt.bargein, "audio": clips} if clips else {"bargein": prompt.bargein})
                 continue
-            session.prompts.append(prompt.text)
-            played.append(len(session.transcript))
-            session._note("heard", prompt.text, {"bargein": prompt.bargein})
+            for clip in prompt.audio:
+                session.audio.append(clip)
+                played.append(len(session.transcript))
+                session._note("audio", clip.describe(), {"bargein": prompt.bargein, **clip.to_json()})
+            if prompt.text:
+                session.prompts.append(prompt.text)
+                played.append(len(session.transcript))
+                session._note("heard", prompt.text, {"bargein": prompt.bargein, "audio": clips} if clips else {"bargein": prompt.bargein})
         session._queue.clear()
         return played
 

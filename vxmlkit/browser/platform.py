@@ -149,7 +149,7 @@ class InputRequest:
 
 @dataclass
 class TranscriptEntry:
-    """One event of the call: heard, input, fetched, fetchaudio, log, transfer, record, ended ..."""
+    """One event of the call: heard, audio, input, fetched, fetchaudio, log, transfer, record, ended ..."""
 
     kind: str
     text: str
@@ -163,6 +163,7 @@ class TranscriptEntry:
         """One readable line."""
         labels = {
             "heard": "heard",
+            "audio": "audio",
             "input": "caller",
             "fetched": "fetched",
             "fetchaudio": "fetchaudio",

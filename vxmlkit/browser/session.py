@@ -11,7 +11,7 @@ from .document import Document, parse_document
 from .events import InterpreterError, VxmlEvent
 from .fetching import Fetcher, FetchError, FetchRequest, FetchResponse, RoutingFetcher
 from .platform import Input, InputRequest, TranscriptEntry
-from .prompts import QueuedPrompt
+from .prompts import AudioClip, QueuedPrompt
 from .scripting import ScriptEngine
 
 __all__ = ["Browser", "FetchedDocument", "Session"]
@@ -99,6 +99,7 @@ class Session:
         self.js = ScriptEngine(time_limit=browser.eval_timeout)
         self.prompts: list[str] = []
         self.unheard: list[str] = []  # prompts played after the caller was gone (hang-up, disconnect, transfer)
+        self.audio: list[AudioClip] = []  # the audio clips the caller's prompts played, in order
         self.transcript: list[TranscriptEntry] = []
         self.documents: list[FetchedDocument] = []
         self.waiting: InputRequest | None = None
