@@ -227,3 +227,21 @@ def test_audio_over_http_answers_or_not(vxml_call, http_files):
     session = vxml_call(f'<form><block><audio src="{base}/clip.wav"/><audio src="{base}/none.wav">None.</audio></block></form>')
     assert [(clip.answered, clip.status) for clip in session.audio] == [(True, 200), (False, 404)]
     assert session.prompts == ["None."]
+
+
+# -- foreign markup in prompts ------------------------------------------------------------------------------
+
+
+def test_foreign_markup_in_prompts_is_ignored_and_noted(vxml_call):
+    document = """<vxml version="2.1" xmlns="http://www.w3.org/2001/vxml" xmlns:bml="http://www.bml-initiative.org/bml/bml-1.0">
+      <form><block><prompt>Hello <bml:gesture lexeme="WAVE"/>there, <bml:speech id="s1">friend</bml:speech>.</prompt>
+        Bye<bml:gesture lexeme="NOD"/>.</block></form></vxml>"""
+    session = vxml_call(document)
+    assert (session.ended, session.prompts) == ("exit", ["Hello there, friend.", "Bye."])
+    ignored = [entry.data["element"] for entry in session.transcript if entry.kind == "ignored"]
+    assert ignored == ["bml:gesture", "bml:speech", "bml:gesture"]
+
+
+def test_an_unknown_element_without_a_namespace_is_still_unsupported(vxml_call):
+    session = vxml_call("<form><block><prompt>Hello <gesture/></prompt></block></form>")
+    assert session.error == "error.unsupported.gesture"

@@ -16,6 +16,7 @@ from .activation import GrammarSet
 from .document import (
     HANDLER_TAGS,
     VOICEXML_ELEMENTS,
+    VXML_NS,
     Document,
     FormItem,
     element_children,
@@ -84,6 +85,14 @@ def _nodes(container: Any) -> list[Node]:
 
 
 _INLINE = frozenset(("value", "audio", "enumerate", "break", "sub", "mark")) | SSML_CONTAINERS | SSML_SKIPPED
+# the namespaces of prompt markup; an element of any other namespace is foreign (a BML gesture, say)
+_PROMPT_NAMESPACES = frozenset((VXML_NS, "http://www.w3.org/2001/10/synthesis"))
+
+
+def _foreign(node: Any) -> bool:
+    """True for an element in a namespace that is neither VoiceXML nor SSML."""
+    tag = node.tag
+    return tag.startswith("{") and tag[1:].partition("}")[0] not in _PROMPT_NAMESPACES
 _IGNORED_IN_EXECUTION = frozenset(("grammar", "property", "filled", "param", "link", "option")) | HANDLER_TAGS
 
 
@@ -133,7 +142,7 @@ class Executor:
                 inline.append(node)
                 continue
             tag = local_name(node)
-            if tag in _INLINE:
+            if tag in _INLINE or _foreign(node):
                 inline.append(node)
                 continue
             if inline:
@@ -497,6 +506,16 @@ class Executor:
                 out.append(" " + self._render_foreach(env, node) + " ")
             elif tag in SSML_SKIPPED:
                 continue
+            elif _foreign(node):
+                # SSML 1.0 section 2.2.3 lets a processor ignore markup of other namespaces, as
+                # platforms do: the element does nothing, the text inside it is still spoken
+                qualified = f"{node.prefix}:{tag}" if node.prefix else tag
+                self.session._note(
+                    "ignored",
+                    f"<{qualified}> (namespace {node.tag[1:].partition('}')[0]}) is foreign markup: ignored, its text spoken",
+                    {"element": qualified, "namespace": node.tag[1:].partition("}")[0], "line": node.sourceline},
+                )
+                out.append(self.render(env, _nodes(node), in_log=in_log))
             else:
                 raise self._unsupported(env, node, "in prompts" if not in_log else "in <log>")
         return "".join(out)
