@@ -6,7 +6,10 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["TRANSFER_OUTCOMES", "Input", "InputRequest", "TranscriptEntry", "fake_recording"]
+__all__ = ["CALLEE_TYPES", "TRANSFER_OUTCOMES", "Input", "InputRequest", "TranscriptEntry", "fake_recording"]
+
+#: What ``session.connection.callee_type`` may be: who answered an outbound call.
+CALLEE_TYPES = ("voice", "answeringmachine", "fax", "unknown")
 
 TRANSFER_OUTCOMES = (
     "busy",

@@ -76,12 +76,14 @@ class Browser:
         return session
 
     def run(self, url: str, inputs: Iterable[Input], **dial_kwargs: Any) -> Session:
-        """Dial, give the inputs in order (each when the call waits), hang up when they run out."""
+        """Dial, give the inputs in order (each when the call waits), hang up when they run out.
+
+        Inputs left when the call ended are kept in ``session.unused_inputs``."""
         session = self.dial(url, **dial_kwargs)
-        for given in inputs:
-            if session.ended is not None:
-                break
-            session.send(given)
+        remaining = list(inputs)
+        while remaining and session.ended is None:
+            session.send(remaining.pop(0))
+        session.unused_inputs = remaining
         if session.ended is None:
             session.hang_up()
         return session
@@ -109,6 +111,7 @@ class Session:
         self.error_message: str | None = None
         self.transferred_to: str | None = None
         self.disconnect_namelist: dict[str, Any] | None = None
+        self.unused_inputs: list[Input] = []  # what Browser.run had left to give when the call ended
         self._queue: list[QueuedPrompt] = []
         self._heard_mark = 0  # len(prompts) when the caller last gave input
         self._generator: Generator[InputRequest, Input, Any] | None = None
@@ -163,7 +166,9 @@ class Session:
         try:
             response = self.browser.fetcher.fetch(request)
         except FetchError as exc:
-            self._note("fetched", f"{request.method} {request.url} failed: {exc}", {"url": request.url, "method": request.method, "status": exc.status})
+            # the line names the request once: the reason without the URL the fetcher repeats
+            reason = str(exc).replace(f" for {request.method} {request.url}", "").replace(f" {request.url}", "")
+            self._note("fetched", f"{request.method} {request.url} failed: {reason}", {"url": request.url, "method": request.method, "status": exc.status})
             raise VxmlEvent(exc.event, str(exc), url=request.url) from None
         self.documents.append(FetchedDocument(request.url, request.method, response.status, response.text))
         self._note("fetched", f"{request.method} {request.url}", {"url": request.url, "method": request.method, "status": response.status})
@@ -177,7 +182,13 @@ class Session:
         self.waiting = None
         self.error = error
         self.error_message = message
-        text = how if error is None else f"{how}: {error}" + (f" ({message})" if message else "")
+        # "error: error.badfetch" would say it twice: an error event's name says how the call ended
+        text = how if error is None else error if error.startswith(f"{how}.") else f"{how}: {error}"
+        if error is not None and message:
+            # the message is the event described (its name first): each thing is said once
+            detail = message.removeprefix(error).removeprefix(":").strip()
+            if detail:
+                text += f": {detail}"
         data: dict[str, Any] = {"how": how}
         if error:
             data["error"] = error

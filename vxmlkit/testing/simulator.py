@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask
 
 from ..browser import Browser, FetchedDocument, Input, Session, WsgiFetcher
+from ..browser.platform import CALLEE_TYPES
 from ..browser.prompts import AudioClip
 from ..extension import VxmlKit, get_kit
 from ..sms import MemoryGateway
@@ -27,8 +28,6 @@ from ..tokens import StepToken
 
 __all__ = ["Simulator", "Call", "SentMessage", "Transcript", "CALLEE_TYPES"]
 
-#: What ``session.connection.callee_type`` may be set to when dialling.
-CALLEE_TYPES = ("voice", "answeringmachine", "fax", "unknown")
 
 _BASE_URL = "http://vxmlkit.test"
 
