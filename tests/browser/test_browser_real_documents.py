@@ -245,3 +245,38 @@ def test_foreign_markup_in_prompts_is_ignored_and_noted(vxml_call):
 def test_an_unknown_element_without_a_namespace_is_still_unsupported(vxml_call):
     session = vxml_call("<form><block><prompt>Hello <gesture/></prompt></block></form>")
     assert session.error == "error.unsupported.gesture"
+
+
+# -- compiled grammars cached by content ---------------------------------------------------------------------
+
+GRAMMAR_DOCUMENT = """<form><field name="colour">
+    <grammar root="c" version="1.0" xmlns="http://www.w3.org/2001/06/grammar"><rule id="c"><one-of>
+      <item>red</item><item>green</item></one-of></rule></grammar>
+    <filled><exit namelist="colour"/></filled></field></form>"""
+
+
+def test_documents_at_fresh_urls_share_the_compiled_grammar(vxml_call, tmp_path):
+    from vxmlkit.browser import Browser
+
+    browser = Browser()
+    first = vxml_call({"one.vxml": GRAMMAR_DOCUMENT}, [Input.speech("red")], browser=browser)
+    second = vxml_call({"two.vxml": GRAMMAR_DOCUMENT}, [Input.speech("green")], browser=browser)
+    assert (first.exit["namelist"], second.exit["namelist"]) == ({"colour": "red"}, {"colour": "green"})
+    assert len(browser.grammar_cache) == 1
+
+
+def test_a_grammar_that_refers_to_another_document_is_not_cached_by_content(vxml_call, tmp_path):
+    from vxmlkit.browser import Browser
+
+    document = """<form><field name="colour">
+        <grammar root="c" version="1.0" xmlns="http://www.w3.org/2001/06/grammar"><rule id="c">
+          <ruleref uri="colours.grxml#all"/></rule></grammar>
+        <nomatch><exit expr="'nomatch'"/></nomatch>
+        <filled><exit namelist="colour"/></filled></field></form>"""
+    colours = '<grammar xmlns="http://www.w3.org/2001/06/grammar" version="1.0" root="all"><rule id="all" scope="public">{}</rule></grammar>'
+    browser = Browser()
+    (tmp_path / "colours.grxml").write_text(colours.format("red"), encoding="utf-8")
+    assert vxml_call({"one.vxml": document}, [Input.speech("red")], browser=browser).exit["namelist"] == {"colour": "red"}
+    (tmp_path / "colours.grxml").write_text(colours.format("blue"), encoding="utf-8")
+    assert vxml_call({"two.vxml": document}, [Input.speech("blue")], browser=browser).exit["namelist"] == {"colour": "blue"}
+    assert browser.grammar_cache == {}

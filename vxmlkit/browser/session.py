@@ -48,6 +48,7 @@ class Browser:
         self.max_steps = max_steps
         self.eval_timeout = eval_timeout
         self._documents: dict[tuple[str, bytes], Document] = {}
+        self.grammar_cache: dict[Any, Any] = {}  # compiled inline grammars by content (see activation)
 
     def _parse(self, url: str, body: bytes) -> Document:
         key = (url, body)

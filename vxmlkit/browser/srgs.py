@@ -288,19 +288,18 @@ class _Compiler:
 
     def expansion(self, document: _Document, element: etree._Element, rule_id: str) -> Matcher | None:
         name = _localname(element)
-        where = document.where(element)
         if name == "item":
             for attribute in ("weight", "repeat-prob"):
                 value = element.get(attribute)
                 if value is not None and not _NON_NEGATIVE_NUMBER.fullmatch(value):
-                    raise GrammarError(f"{where}: {attribute}={value!r} is not a non-negative number")
+                    raise GrammarError(f"{document.where(element)}: {attribute}={value!r} is not a non-negative number")
             body = self.sequence(document, element, rule_id)
             repeat = element.get("repeat")
             if body is None:
                 body = _null
             if repeat is None:
                 return body
-            low, high = _parse_repeat(repeat, where)
+            low, high = _parse_repeat(repeat, document.where(element))
             if high == 0:
                 return _null
             if (low, high) == (1, 1):
@@ -318,15 +317,15 @@ class _Compiler:
                 option = self.expansion(document, child, rule_id)
                 options.append(option if option is not None else _null)
             if (element.text or "").strip() or any((child.tail or "").strip() for child in element):
-                raise GrammarError(f"{where}: text directly inside <one-of> must be wrapped in <item>")
+                raise GrammarError(f"{document.where(element)}: text directly inside <one-of> must be wrapped in <item>")
             if not options:
-                raise GrammarError(f"{where}: <one-of> without any <item>")
+                raise GrammarError(f"{document.where(element)}: <one-of> without any <item>")
             return options[0] if len(options) == 1 else _alternatives(options)
         if name == "token":
             parts: list[Matcher] = []
             text = " ".join((element.text or "").split())
             if not text:
-                raise GrammarError(f"{where}: empty <token>")
+                raise GrammarError(f"{document.where(element)}: empty <token>")
             self.token(document, text, element, parts)
             return _sequence(parts)
         if name == "tag":
@@ -335,18 +334,19 @@ class _Compiler:
             quoted = _QUOTED_STRING.fullmatch(source) if tag_format == LEGACY else None
             if quoted is not None:  # an older-style tag that is just a string: its value is the string
                 source, tag_format = quoted.group(2), LITERAL
-            script = TagScript(source, tag_format, where, document.prologue if tag_format != LITERAL else "")
-            check_tag_syntax(script)
-            self.tags[script.number] = script
+            script = TagScript(source, tag_format, document.where(element), document.prologue if tag_format != LITERAL else "")
             program = simple_tags.compile_tag(script)
             if program is not None:
                 self.programs[script.number] = program
+            else:  # a tag Python reads is valid ECMAScript already; others are checked in QuickJS
+                check_tag_syntax(script)
+            self.tags[script.number] = script
             return _tag(script.number)
         if name == "ruleref":
-            return self.rule_reference(document, element, where)
+            return self.rule_reference(document, element, document.where(element))
         if name in _IGNORED_ELEMENTS:
             return None
-        raise GrammarError(f"{where}: <{name}> is not allowed inside rule {rule_id!r}")
+        raise GrammarError(f"{document.where(element)}: <{name}> is not allowed inside rule {rule_id!r}")
 
     def rule_reference(self, document: _Document, element: etree._Element, where: str) -> Matcher:
         special = element.get("special")
@@ -448,14 +448,23 @@ def _inherit_first(matcher: Matcher, source: Matcher) -> None:
 
 def _alternatives(options: list[Matcher]) -> Matcher:
     # Index the options by the token they start with, so a long <one-of> is not tried item by
-    # item; options with unknown first tokens stay in every list, all in document order.
+    # item; options with unknown first tokens stay in every list, all in document order. Built
+    # in one pass over the options (linear in the grammar's size, not words x options).
     firsts = [_first_tokens(option) for option in options]
-    words = set().union(*(first for first in firsts if first is not None))
-    unknown = tuple(option for option, first in zip(options, firsts) if first is None)
-    index = {
-        word: tuple(option for option, first in zip(options, firsts) if first is None or word in first)
-        for word in words
-    }
+    positions: dict[str, list[int]] = {}
+    unknown_positions: list[int] = []
+    for position, first in enumerate(firsts):
+        if first is None:
+            unknown_positions.append(position)
+        else:
+            for word in first:
+                positions.setdefault(word, []).append(position)
+    unknown = tuple(options[position] for position in unknown_positions)
+    if unknown_positions:
+        index = {word: tuple(options[p] for p in sorted(found + unknown_positions)) for word, found in positions.items()}
+    else:
+        index = {word: tuple(options[p] for p in found) for word, found in positions.items()}
+    words = positions.keys()
     every = tuple(options)
 
     def match_one_of(tokens: tuple[Any, ...], pos: int, trace: Trace, then: Then) -> Any:
