@@ -42,7 +42,7 @@ class GrammarSet:
     def tag_context(self) -> Any:
         """Semantic tags run in the call's own QuickJS context."""
         if self._tags is None:
-            self._tags = _grammars_module().TagEvaluator(self.interp.js.context)
+            self._tags = self.interp.js.tag_evaluator()
         return self._tags
 
     def errors(self) -> type[Exception]:

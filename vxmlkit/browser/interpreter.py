@@ -447,9 +447,14 @@ class Interpreter:
         """Declare the form's variables and form item variables in document order."""
         env = Env(ctx=state.ctx, state=state, chain=state.chain, item=None)
         remaining = dict(params) if params else {}
+        undeclared: list[str] = []
         for element in state.model.declarations:
             self.tick(element)
             tag = local_name(element)
+            if undeclared and tag in ("var", "script", "data"):
+                self.js.use(state.chain)
+                self.js.declare_unset(undeclared, depth=state.dialog_depth)
+                undeclared.clear()
             if tag == "var" and element.get("name") in remaining:
                 self.js.use(state.chain)
                 self.js.set_value(element.get("name"), remaining.pop(element.get("name")))
@@ -458,9 +463,16 @@ class Interpreter:
             else:
                 item = next(i for i in state.model.items if i.element is element)
                 self.js.use(state.chain)
-                self.js.declare(item.name, element.get("expr"))
+                if element.get("expr") is None:
+                    undeclared.append(item.name)  # declared together, in one crossing
+                else:
+                    self.js.declare_unset(undeclared, depth=state.dialog_depth)
+                    undeclared.clear()
+                    self.js.declare(item.name, element.get("expr"))
                 if tag in ("field", "initial", "record", "transfer", "menu"):
                     state.prompt_counts[item.name] = 1
+        self.js.use(state.chain)
+        self.js.declare_unset(undeclared, depth=state.dialog_depth)
         if remaining:
             names = ", ".join(sorted(remaining))
             raise VxmlEvent(
@@ -471,16 +483,19 @@ class Interpreter:
             )
 
     def select(self, state: FormState) -> FormItem | None:
-        """The first form item whose guard condition is not satisfied."""
+        """The first form item whose guard condition is not satisfied (the unset items found in
+        one crossing into JavaScript, conds evaluated only for those)."""
         self.js.use(state.chain)
         depth = state.dialog_depth
-        for item in state.model.items:
-            if self.js.is_set(item.name, depth=depth):
-                continue
+        items = state.model.items
+        names = [item.name for item in items]
+        index = self.js.first_unset(names, 0, depth=depth)
+        while index >= 0:
+            item = items[index]
             cond = item.element.get("cond")
-            if cond and not self.js.eval_bool(cond):
-                continue
-            return item
+            if not cond or self.js.eval_bool(cond):
+                return item
+            index = self.js.first_unset(names, index + 1, depth=depth)
         return None
 
     def visit(self, state: FormState, item: FormItem) -> Waiting:

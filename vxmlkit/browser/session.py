@@ -198,6 +198,7 @@ class Session:
         if self.disconnect_namelist:
             data["namelist"] = self.disconnect_namelist
         self._note("ended", text, data)
+        self.js.close()
 
     # -- reading the call -----------------------------------------------------------------------------
 

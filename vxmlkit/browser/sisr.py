@@ -162,11 +162,15 @@ class TagEvaluator:
         self._registered: set[int] = set()
         self._run: quickjs.Object | None = None
 
-    def interpret(self, tags: dict[int, TagScript], tree: dict[str, object]) -> object:
-        """Evaluate a parse tree (``{"r": rule, "t": text, "c": [tag numbers and child trees]}``)."""
+    def prepare(self) -> None:
+        """Load the driver into the context (done on first use otherwise)."""
         if self._run is None:
             self.context.eval(_DRIVER)
             self._run = self.context.get("__vxk_sisr")
+
+    def interpret(self, tags: dict[int, TagScript], tree: dict[str, object]) -> object:
+        """Evaluate a parse tree (``{"r": rule, "t": text, "c": [tag numbers and child trees]}``)."""
+        self.prepare()
         missing = [number for number in tags if number not in self._registered]
         if missing:
             self._register([tags[number] for number in missing])
