@@ -19,6 +19,7 @@ form are translated to this XML form first (:mod:`vxmlkit.browser.abnf`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,11 +104,19 @@ class _Document:
         return f"{place} line {line}" if line else place
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _localname(element: etree._Element) -> str:
-    qname = etree.QName(element)
-    if (qname.namespace or "") not in _GRAMMAR_NAMESPACES:
-        return f"{{{qname.namespace}}}{qname.localname}"
-    return str(qname.localname)
+    """The element's name: the local name in the SRGS or VoiceXML namespace, else ``{ns}name``."""
+    tag = element.tag
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        namespace, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+        name = local if namespace in _GRAMMAR_NAMESPACES else tag
+        if len(_LOCAL_NAMES) < 1024:
+            _LOCAL_NAMES[tag] = name
+    return name
 
 
 def check_grammar_type(media_type: str | None, where: str = "grammar") -> None:
@@ -264,6 +273,11 @@ class _Compiler:
     def text_tokens(self, document: _Document, text: str | None, element: etree._Element, parts: list[Matcher]) -> None:
         if not text or text.isspace():
             return
+        if document.mode == "voice" and '"' not in text:
+            # without quoted tokens the words are the tokens' words: one pass over the text
+            words = voice_tokens(text)
+            parts.extend(_token(word) for word in words) if words else parts.append(_null)
+            return
         for quoted, bare in _SRGS_TOKEN.findall(text):
             self.token(document, quoted or bare, element, parts)
 
@@ -408,7 +422,10 @@ def _parse_repeat(value: str, where: str) -> tuple[int, int | None]:
 # -- matcher building blocks -------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
 def _token(word: str) -> Matcher:
+    """The matcher of one token (stateless: one per word, shared by every grammar)."""
+
     def match_token(tokens: tuple[Any, ...], pos: int, trace: Trace, then: Then) -> Any:
         current = tokens[pos]
         if current == word:
@@ -418,7 +435,28 @@ def _token(word: str) -> Matcher:
         return None
 
     match_token.first = frozenset({word})  # type: ignore[attr-defined]
+    match_token.step = (_TOKEN, word)  # type: ignore[attr-defined]
     return match_token
+
+
+def _flat(steps: tuple[tuple[int, Any], ...]) -> Matcher:
+    """A run of tokens and tags (the usual ``<item>``): one matcher walking the steps, rather
+    than a chain of closures."""
+
+    def match_flat(tokens: tuple[Any, ...], pos: int, trace: Trace, then: Then) -> Any:
+        for kind, payload in steps:
+            if kind == _TOKEN:
+                current = tokens[pos]
+                if current != payload:
+                    return _PREFIX if current is _MORE else None
+                pos += 1
+            trace = (kind, payload, trace)
+        return then(pos, trace)
+
+    words = [payload for kind, payload in steps if kind == _TOKEN]
+    if words:
+        match_flat.first = frozenset((words[0],))  # type: ignore[attr-defined]
+    return match_flat
 
 
 def _sequence(parts: list[Matcher]) -> Matcher:
@@ -426,6 +464,9 @@ def _sequence(parts: list[Matcher]) -> Matcher:
         parts = [part for part in parts if part is not _null] or [_null]
     if len(parts) == 1:
         return parts[0]
+    steps = [getattr(part, "step", None) for part in parts]
+    if None not in steps:
+        return _flat(tuple(steps))  # type: ignore[arg-type]
     first, rest = parts[0], _sequence(parts[1:])
 
     def match_sequence(tokens: tuple[Any, ...], pos: int, trace: Trace, then: Then) -> Any:
@@ -505,10 +546,14 @@ def _repeat(body: Matcher, low: int, high: int | None) -> Matcher:
     return match_repeat
 
 
+@functools.lru_cache(maxsize=8192)
 def _tag(number: int) -> Matcher:
+    """The matcher of one tag (stateless: one per tag number)."""
+
     def match_tag(tokens: tuple[Any, ...], pos: int, trace: Trace, then: Then) -> Any:
         return then(pos, (_TAG, number, trace))
 
+    match_tag.step = (_TAG, number)  # type: ignore[attr-defined]
     return match_tag
 
 
