@@ -141,15 +141,23 @@ def _since(value: str | None) -> float | None:
 @click.option("--since", default=None, metavar="WHEN", help="Received since an ISO date/time or a duration back (2h, 7d).")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV with a header instead of aligned text.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="At most this many, newest first.")
-def results(app_spec: str | None, flow: str | None, since: str | None, as_csv: bool, limit: int | None) -> None:
+@click.option("--retry-hooks", is_flag=True,
+              help="Instead, run again the on_result hooks that raised or never finished.")
+def results(app_spec: str | None, flow: str | None, since: str | None, as_csv: bool, limit: int | None,
+            retry_hooks: bool) -> None:
     """List how calls ended, as Plum reported them to the result URLs (newest first)."""
     import csv
     import datetime as dt
 
     from .extension import get_kit
-    from .results import FIELDS
+    from .results import FIELDS, run_pending_hooks
 
     kit = get_kit(_load(app_spec))
+    if retry_hooks:
+        # One pass: a hook that raises again is not retried again until the next run.
+        ran = run_pending_hooks(kit.results, kit.flows, include_errors=True, limit=1000)
+        click.echo(f"{ran} on_result hook(s) run again")
+        return
     rows = kit.results.list(flow=flow, since=_since(since), limit=limit)
     if as_csv:
         writer = csv.writer(sys.stdout)
@@ -177,6 +185,10 @@ def _register_optional() -> None:
 
     cli.add_command(sms_group, "sms")
     cli.add_command(outbox_command, "outbox")
+    from .store.cli import db_group, purge_command
+
+    cli.add_command(db_group, "db")
+    cli.add_command(purge_command, "purge")
     from .plum.cli import call_command, campaign_command
     from .testing.cli import simulate_command
 
