@@ -546,7 +546,7 @@ class Executor:
             timeout_text = element.get("fetchtimeout") or self.interp.properties(env.state, env.ctx, None).get("fetchtimeout")
             request = FetchRequest(url=uri, timeout=parse_seconds(timeout_text) if timeout_text else None)
             try:
-                response = self.session.browser.fetcher.fetch(request)
+                response = self.session.fetch(request, quiet=True)
                 outcome = (True, response.status, None)
             except FetchError as exc:
                 outcome = (False, exc.status, str(exc))

@@ -502,9 +502,9 @@ class Interpreter:
         """The collect and process phases for one form item."""
         tag = item.tag
         if tag == "block":
-            self.js.use(state.chain)
-            self.js.set_value(item.name, True, depth=state.dialog_depth)
             env = Env(ctx=state.ctx, state=state, chain=state.chain + (self.js.new_scope(None),), item=item)
+            self.js.use(env.chain)  # the block's own chain: its content runs there next
+            self.js.set_value(item.name, True, depth=state.dialog_depth)
             self.exec.run(env, item.element)
             return
         if tag == "object":

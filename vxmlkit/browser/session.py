@@ -162,15 +162,22 @@ class Session:
 
     # -- what the interpreter reports ------------------------------------------------------------------
 
-    def fetch(self, request: FetchRequest) -> FetchResponse:
-        """Fetch through the browser's fetcher, noting it (error.badfetch on failure)."""
+    def fetch(self, request: FetchRequest, *, quiet: bool = False) -> FetchResponse:
+        """Fetch through the browser's fetcher, noting it (error.badfetch on failure).
+
+        ``quiet`` (audio files): not noted as a fetched document, and a failure raises the
+        :class:`FetchError` itself for the caller to report."""
         try:
             response = self.browser.fetcher.fetch(request)
         except FetchError as exc:
+            if quiet:
+                raise
             # the line names the request once: the reason without the URL the fetcher repeats
             reason = str(exc).replace(f" for {request.method} {request.url}", "").replace(f" {request.url}", "")
             self._note("fetched", f"{request.method} {request.url} failed: {reason}", {"url": request.url, "method": request.method, "status": exc.status})
             raise VxmlEvent(exc.event, str(exc), url=request.url) from None
+        if quiet:
+            return response
         self.documents.append(FetchedDocument(request.url, request.method, response.status, response.text))
         self._note("fetched", f"{request.method} {request.url}", {"url": request.url, "method": request.method, "status": response.status})
         return response
