@@ -267,3 +267,8 @@ def test_plum_options_need_a_url_and_params_need_an_equals_sign(pin_document: Pa
     assert code == 2 and "needs an http(s) URL" in err
     code, _, err = invoke(example_server[1], "--param", "amount")
     assert code == 2 and "param 1 ('amount') is not key=value" in err
+
+
+@pytest.mark.parametrize("text", ["dtmf:12#", "say:yes please", "noinput", "nomatch", "hangup", "transfer:busy", "record:2.5#", "record:3"])
+def test_an_input_reads_back_in_its_command_line_form(text: str) -> None:
+    assert Input.parse(text).command_line() == text

@@ -179,7 +179,7 @@ def run_command(
     if session.ended is None:
         click.echo("vxmlkit run: the interpreter stopped before the call ended", err=True)
         sys.exit(1)
-    unused = [_input_text(given) for given in session.unused_inputs]
+    unused = [given.command_line() for given in session.unused_inputs]
     if as_json:
         click.echo(json.dumps({**session_json(session), "unused_inputs": unused}, ensure_ascii=False, default=str))
     else:
@@ -188,19 +188,6 @@ def run_command(
             click.echo(f"{'unused':>10}: {len(unused)} input{'s' if len(unused) != 1 else ''} left when the call ended: {', '.join(unused)}")
     if session.ended not in _NORMAL_ENDS and not allow_errors:
         sys.exit(EXIT_CALL_ERROR)
-
-
-def _input_text(given: Input) -> str:
-    """An input in the ``--input`` syntax."""
-    if given.kind == "dtmf":
-        return f"dtmf:{given.value}"
-    if given.kind == "speech":
-        return f"say:{given.value}"
-    if given.kind == "transfer":
-        return f"transfer:{given.value}"
-    if given.kind == "recording":
-        return f"record:{given.seconds:g}{given.termchar or ''}"
-    return given.kind
 
 
 @click.command("conformance")

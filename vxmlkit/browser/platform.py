@@ -122,6 +122,16 @@ class Input:
             "transfer:OUTCOME or record:SECONDS"
         )
 
+    def command_line(self) -> str:
+        """The input in the form :meth:`parse` reads (``dtmf:12#``, ``say:yes``, ``record:3#`` ...)."""
+        if self.kind in ("dtmf", "transfer"):
+            return f"{self.kind}:{self.value}"
+        if self.kind == "speech":
+            return f"say:{self.value}"
+        if self.kind == "recording":
+            return f"record:{self.seconds:g}{self.termchar or ''}"
+        return self.kind
+
     def describe(self, *, private: bool = False) -> str:
         """Readable form for transcripts (``private``: the keys or words are not shown)."""
         if private and self.kind in ("dtmf", "speech"):
