@@ -859,11 +859,8 @@ class Interpreter:
             if not names.intersection(action.names):
                 continue
             self.js.use(state.chain)
-            filled = [self.js.is_set(name, depth=depth) if self.js.has(name, depth=depth) else False for name in action.names]
-            if action.mode == "any":
-                triggered = any(filled)
-            else:
-                triggered = all(filled)
+            filled = self.js.count_set(list(action.names), depth=depth)
+            triggered = filled > 0 if action.mode == "any" else filled == len(action.names)
             if not triggered:
                 continue
             state.event_item = action.owner

@@ -113,6 +113,11 @@ function __vx_first_unset(k, names, start) {
   for (var i = start; i < list.length; i++) if (o[list[i]] === undefined) return i;
   return -1;
 }
+function __vx_count_set(k, names) {
+  var list = names.split(','), o = __vx_c[k], n = 0;
+  for (var i = 0; i < list.length; i++) if (o[list[i]] !== undefined) n++;
+  return n;
+}
 function __vx_declare_all(k, names) { var list = names.split(','); for (var i = 0; i < list.length; i++) __vx_c[k][list[i]] = undefined; }
 function __vx_has(k, name) { return name in __vx_c[k]; }
 function __vx_setresult(k, j) { var a = JSON.parse(j); __vx_c[k]['lastresult$'] = Object.assign([a], a); }
@@ -451,6 +456,7 @@ class ScriptEngine:
         self._script = get("__vx_script")
         self._first_unset = get("__vx_first_unset")
         self._declare_all = get("__vx_declare_all")
+        self._count_set = get("__vx_count_set")
         self._chain: tuple[Scope, ...] = ()
         self._scopes = 0
 
@@ -642,6 +648,10 @@ class ScriptEngine:
         """The index of the first of ``names`` from ``start`` that is undefined in the
         ``depth``-th scope, or -1 (one crossing for the FIA's select phase)."""
         return int(self._first_unset(depth, ",".join(names), start))
+
+    def count_set(self, names: list[str], *, depth: int) -> int:
+        """How many of ``names`` are declared and not undefined in the ``depth``-th scope (one crossing)."""
+        return int(self._count_set(depth, ",".join(names))) if names else 0
 
 
 def _js_message(exc: Exception, time_limit: float) -> str:
