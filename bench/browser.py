@@ -114,11 +114,21 @@ def _report(label: str, timings: list[float], cpu: float, count: int) -> None:
           f" CPU {cpu / count * 1000:.2f} ms each")
 
 
+def _machine_speed() -> float:
+    """CPU ms for a million-step Python loop: a yardstick for comparing figures across machines."""
+    started = time.process_time()
+    total = 0
+    for step in range(1_000_000):
+        total += step
+    return (time.process_time() - started) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--grammars", type=int, default=50)
     args = parser.parse_args()
+    print(f"machine: a million-step Python loop takes {_machine_speed():.0f} ms of CPU")
     browser = Browser(WsgiFetcher(app))
     for _ in range(20):  # warm up: documents and grammars compiled once per browser
         one_call(browser)
