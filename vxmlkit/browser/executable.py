@@ -85,6 +85,7 @@ def _nodes(container: Any) -> list[Node]:
 
 
 _INLINE = frozenset(("value", "audio", "enumerate", "break", "sub", "mark")) | SSML_CONTAINERS | SSML_SKIPPED
+_IGNORED_IN_EXECUTION = frozenset(("grammar", "property", "filled", "param", "link", "option")) | HANDLER_TAGS
 # the namespaces of prompt markup; an element of any other namespace is foreign (a BML gesture, say)
 _PROMPT_NAMESPACES = frozenset((VXML_NS, "http://www.w3.org/2001/10/synthesis"))
 
@@ -93,7 +94,6 @@ def _foreign(node: Any) -> bool:
     """True for an element in a namespace that is neither VoiceXML nor SSML."""
     tag = node.tag
     return tag.startswith("{") and tag[1:].partition("}")[0] not in _PROMPT_NAMESPACES
-_IGNORED_IN_EXECUTION = frozenset(("grammar", "property", "filled", "param", "link", "option")) | HANDLER_TAGS
 
 
 class Executor:
