@@ -343,7 +343,7 @@ class _Compiler:
             self.token(document, text, element, parts)
             return _sequence(parts)
         if name == "tag":
-            source = "".join(element.itertext()).strip()
+            source = ("".join(element.itertext()) if len(element) else element.text or "").strip()
             tag_format = document.tag_format
             quoted = _QUOTED_STRING.fullmatch(source) if tag_format == LEGACY else None
             if quoted is not None:  # an older-style tag that is just a string: its value is the string
