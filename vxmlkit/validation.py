@@ -44,6 +44,7 @@ __all__ = [
     "Problem",
     "VoiceXMLValidationError",
     "check_document",
+    "document_parser",
     "explain",
     "schema_for",
     "validate_command",
@@ -605,7 +606,7 @@ def _rule_problems(root: etree._Element, version: str, profile: str) -> list[Pro
 _parsers = threading.local()
 
 
-def _parser(*, force_utf8: bool = False) -> etree.XMLParser:
+def document_parser(*, force_utf8: bool = False) -> etree.XMLParser:
     """A per-thread parser that never fetches anything and never reads external entities.
 
     Internal entities (declared with their text in the document) are expanded; a
@@ -632,9 +633,9 @@ def _parse(doc: bytes | str, base_url: str | None = None) -> etree._Element:
             # lxml refuses a str that carries an encoding declaration; as UTF-8 bytes
             # read by a parser told the encoding, any declaration is fine.
             return etree.fromstring(
-                doc.encode("utf-8"), _parser(force_utf8=True), base_url=base_url
+                doc.encode("utf-8"), document_parser(force_utf8=True), base_url=base_url
             )
-        return etree.fromstring(doc, _parser(), base_url=base_url)
+        return etree.fromstring(doc, document_parser(), base_url=base_url)
     except etree.XMLSyntaxError as error:
         line = error.lineno if error.lineno else None
         # The line is reported on its own; keep the message itself.
