@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
+from itertools import islice
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,6 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ATTRIBUTE_RULES",
+    "READABLE_MAX_ELEMENTS",
+    "READABLE_MAX_SECONDS",
     "PROFILES",
     "SCHEMA_DIR",
     "STRICTER_THAN_W3C",
@@ -570,34 +574,47 @@ def _rules_for(version: str, profile: str) -> tuple[tuple[str, ...], _RuleTable]
     return found
 
 
-def _element_path(element: etree._Element) -> str:
-    """An XPath-like path with positions, such as /vxml/form[1]/block[2]."""
-    steps: list[str] = []
-    node: etree._Element | None = element
-    while node is not None:
-        parent = node.getparent()
-        name = etree.QName(node).localname
-        if parent is None:
-            steps.append(name)
-        else:
-            same = [sibling for sibling in parent if sibling.tag == node.tag]
-            steps.append(f"{name}[{same.index(node) + 1}]")
-        node = parent
-    return "/" + "/".join(reversed(steps))
+class _Paths:
+    """XPath-like paths with positions, such as /vxml/form[1]/block[2], for problem elements.
+
+    The positions among same-named siblings are counted once per parent and kept, so naming
+    every one of many problems costs time linear in the document's size.
+    """
+
+    def __init__(self) -> None:
+        self._positions: dict[etree._Element, dict[etree._Element, int]] = {}
+
+    def _position(self, parent: etree._Element, node: etree._Element) -> int:
+        positions = self._positions.get(parent)
+        if positions is None:
+            counts: dict[object, int] = {}
+            positions = {}
+            for child in parent:
+                counts[child.tag] = positions[child] = counts.get(child.tag, 0) + 1
+            self._positions[parent] = positions
+        return positions[node]
+
+    def __call__(self, element: etree._Element) -> str:
+        steps: list[str] = []
+        node: etree._Element | None = element
+        while node is not None:
+            parent = node.getparent()
+            name = etree.QName(node).localname
+            steps.append(name if parent is None else f"{name}[{self._position(parent, node)}]")
+            node = parent
+        return "/" + "/".join(reversed(steps))
 
 
 def _rule_problems(root: etree._Element, version: str, profile: str) -> list[Problem]:
     tags, table = _rules_for(version, profile)
     problems: list[Problem] = []
+    path: _Paths | None = None
     for element in root.iter(*tags):
         for rule in table[element.tag]:
             message = rule.violation(element)
             if message is not None:
-                problems.append(
-                    Problem(
-                        element.sourceline, _element_path(element), message, rule.name
-                    )
-                )
+                path = path or _Paths()
+                problems.append(Problem(element.sourceline, path(element), message, rule.name))
     return problems
 
 
@@ -748,14 +765,30 @@ def _schema_accepts(schema: etree.XMLSchema, root: etree._Element) -> bool:
         return False
 
 
+#: The readable pass (xmlschema) takes time that grows faster than the document; past this many
+#: elements, or this many seconds, the problems are given in lxml's words instead (linear).
+READABLE_MAX_ELEMENTS = 2000
+READABLE_MAX_SECONDS = 2.0
+
+
 def _schema_problems(root: etree._Element, version: str, profile: str) -> list[Problem]:
-    """Readable schema problems: xmlschema's path and reason, lxml's messages as a fallback."""
+    """Readable schema problems: xmlschema's path and reason, lxml's messages as a fallback.
+
+    The fallback also serves large documents and a readable pass that runs out of time, so that
+    explaining a document stays linear in its size.
+    """
     problems: list[Problem] = []
-    try:
-        readable = _readable_schema(version, profile)
-        problems = [_readable_problem(error) for error in readable.iter_errors(root)]
-    except Exception:  # noqa: BLE001 - the lxml messages below still explain the failure
-        problems = []
+    if next(islice(root.iter(), READABLE_MAX_ELEMENTS, None), None) is None:
+        try:
+            readable = _readable_schema(version, profile)  # built once per process, not timed
+            deadline = time.monotonic() + READABLE_MAX_SECONDS
+            for error in readable.iter_errors(root):
+                problems.append(_readable_problem(error))
+                if time.monotonic() > deadline:
+                    problems = []
+                    break
+        except Exception:  # noqa: BLE001 - the lxml messages below still explain the failure
+            problems = []
     problems = problems or _lxml_errors(root, version, profile)
     return [_tag_version_problem(problem) for problem in problems]
 
