@@ -750,8 +750,9 @@ def explain(
     if root_problem is not None:
         # Nothing below a foreign root is VoiceXML; the schema would only repeat this.
         return [root_problem]
-    if not _schema_accepts(schema_for(schema_version, profile), root):
-        problems.extend(_schema_problems(root, schema_version, profile))
+    in_lxml_words = _lxml_problems(root, schema_version, profile)
+    if in_lxml_words:
+        problems.extend(_schema_problems(root, schema_version, profile, in_lxml_words))
     problems.extend(_rule_problems(root, schema_version, profile))
     problems.sort(key=lambda problem: (problem.line is None, problem.line or 0))
     return problems
@@ -771,10 +772,12 @@ READABLE_MAX_ELEMENTS = 2000
 READABLE_MAX_SECONDS = 2.0
 
 
-def _schema_problems(root: etree._Element, version: str, profile: str) -> list[Problem]:
-    """Readable schema problems: xmlschema's path and reason, lxml's messages as a fallback.
+def _schema_problems(
+    root: etree._Element, version: str, profile: str, in_lxml_words: list[Problem]
+) -> list[Problem]:
+    """Readable schema problems: xmlschema's path and reason, else ``in_lxml_words``.
 
-    The fallback also serves large documents and a readable pass that runs out of time, so that
+    lxml's words also serve large documents and a readable pass that runs out of time, so that
     explaining a document stays linear in its size.
     """
     problems: list[Problem] = []
@@ -789,8 +792,7 @@ def _schema_problems(root: etree._Element, version: str, profile: str) -> list[P
                     break
         except Exception:  # noqa: BLE001 - the lxml messages below still explain the failure
             problems = []
-    problems = problems or _lxml_errors(root, version, profile)
-    return [_tag_version_problem(problem) for problem in problems]
+    return [_tag_version_problem(problem) for problem in problems or in_lxml_words]
 
 
 def _tag_version_problem(problem: Problem) -> Problem:
@@ -803,23 +805,18 @@ def _tag_version_problem(problem: Problem) -> Problem:
     return problem
 
 
-def _lxml_errors(root: etree._Element, version: str, profile: str) -> list[Problem]:
+def _lxml_problems(root: etree._Element, version: str, profile: str) -> list[Problem]:
+    """The schema's problems with ``root`` in lxml's words (none when it is valid), in one pass."""
     schema = schema_for(version, profile)
     with _error_log_lock:
         try:
-            schema.validate(root)
+            if schema.validate(root):
+                return []
         except etree.XMLSchemaValidateError as error:
-            return [
-                Problem(
-                    root.sourceline,
-                    None,
-                    f"the schema validator could not check this tree: {error}",
-                )
-            ]
+            return [Problem(root.sourceline, None, f"the schema validator could not check this tree: {error}")]
         entries = list(schema.error_log)
-    return [
-        Problem(entry.line or None, None, _without_namespace(entry.message))
-        for entry in entries
+    return [Problem(entry.line or None, None, _without_namespace(entry.message)) for entry in entries] or [
+        Problem(root.sourceline, None, f"rejected by the VoiceXML {version} schema")
     ]
 
 
@@ -903,10 +900,11 @@ def validate_file(
         )
     try:
         root = _parse(data, base_url=str(file_path))
-        check_document(root, version=version, profile=profile)
     except VoiceXMLValidationError as error:
         return FileVerdict(file_path, False, error.problems)
-    return FileVerdict(file_path, True)
+    # One pass: a file is more often checked once than served many times.
+    problems = explain(root, version=version, profile=profile)
+    return FileVerdict(file_path, not problems, problems)
 
 
 # --------------------------------------------------------------------------- command line
