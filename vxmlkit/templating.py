@@ -198,9 +198,14 @@ class Renderer:
         handler of ``vxml/fetch_failed.vxml``.
         """
         pinned = version or self.version or context.get("version")
-        text = self.environment.get_template(template).render(
-            {"lang": self.lang, **context, "version": pinned or "2.0"}
-        )
+        compiled = self.environment.get_template(template)
+        values = {**self.environment.globals, "lang": self.lang, **context, "version": pinned or "2.0"}
+        try:
+            # Template.render would copy the values once more, merged with the template's
+            # globals (a ChainMap, slow to copy); they are merged above already.
+            text = "".join(compiled.root_render_func(compiled.new_context(values, shared=True)))
+        except Exception:
+            self.environment.handle_exception()
         root, text = self._parse(text, template, flow, step)
         if root.tag == _VXML + "vxml":  # (any other root: the check below names the problem)
             changed = False

@@ -60,21 +60,25 @@ class TokenSigner:
         raw = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
         self._key = hashlib.sha1(salt.encode("utf-8") + b"signer" + raw).digest()
         self.max_age = max_age
+        self._stamp = (-1, "")
 
     def _signature(self, signed_part: bytes) -> bytes:
         return _b64(hmac.digest(self._key, signed_part, "sha1"))
 
     def sign(self, token: StepToken) -> str:
         """The signed text for ``token``."""
-        parts = (token.flow, token.session_id, token.step)
+        flow, session, step = token.flow, token.session_id, token.step
         # None of the three can hold a dot (flow names, URL-safe session ids and Python
         # identifiers): the dot separates them, and the timestamp and signature after them.
-        if any("." in part or not part for part in parts):
+        if not (flow and session and step) or "." in flow or "." in session or "." in step:
             raise ValueError(f"cannot sign {token!r}: its parts must be non-empty and hold no '.'")
         now = int(time.time())
-        stamp = _b64(now.to_bytes((now.bit_length() + 7) // 8 or 1, "big"))
-        signed_part = ".".join(parts).encode("utf-8") + b"." + stamp
-        return (signed_part + b"." + self._signature(signed_part)).decode("ascii")
+        stamped_at, stamp = self._stamp  # one read: another thread may replace it meanwhile
+        if now != stamped_at:  # a document signs several URLs within the same second
+            stamp = _b64(now.to_bytes((now.bit_length() + 7) // 8 or 1, "big")).decode("ascii")
+            self._stamp = (now, stamp)
+        signed_part = f"{flow}.{session}.{step}.{stamp}".encode("utf-8")
+        return f"{signed_part.decode('utf-8')}.{self._signature(signed_part).decode('ascii')}"
 
     def verify(self, text: str) -> StepToken:
         """The token ``text`` vouches for; raises :class:`InvalidToken` or :class:`ExpiredToken`."""
