@@ -22,7 +22,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - the names below are imported on first use
-    from .blueprints import Recording
+    from .calls import Recording
     from .components import (
         Money,
         answering_machine,
@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover - the names below are imported on first us
 # Where each public name lives. They are imported when first used, so that a tool that needs one
 # part (``vxmlkit validate`` needs the schemas, not Flask) does not load the others.
 _HOMES = {
-    "Recording": ".blueprints",
+    "Recording": ".calls",
     "VxmlKit": ".extension",
     "sms": ".sms.step",
     **dict.fromkeys(("Call", "CallParams", "Flow", "FlowDefinitionError", "ParameterError", "step"), ".flow"),

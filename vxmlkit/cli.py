@@ -42,7 +42,11 @@ class _Commands(click.Group):
         "validate": "vxmlkit.validation:validate_command",
         "sms": "vxmlkit.sms.cli:sms_group",
         "outbox": "vxmlkit.sms.cli:outbox_command",
+        "db": "vxmlkit.store.cli:db_group",
+        "purge": "vxmlkit.store.cli:purge_command",
         "simulate": "vxmlkit.testing.cli:simulate_command",
+        "explore": "vxmlkit.explore.cli:explore_command",
+        "emulate": "vxmlkit.emulator.cli:emulate_command",
         "call": "vxmlkit.plum.cli:call_command",
         "campaign": "vxmlkit.plum.cli:campaign_command",
         "run": "vxmlkit.browser.cli:run_command",
@@ -177,15 +181,23 @@ def _since(value: str | None) -> float | None:
 @click.option("--since", default=None, metavar="WHEN", help="Received since an ISO date/time or a duration back (2h, 7d).")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV with a header instead of aligned text.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="At most this many, newest first.")
-def results(app_spec: str | None, flow: str | None, since: str | None, as_csv: bool, limit: int | None) -> None:
+@click.option("--retry-hooks", is_flag=True,
+              help="Instead, run again the on_result hooks that raised or never finished.")
+def results(app_spec: str | None, flow: str | None, since: str | None, as_csv: bool, limit: int | None,
+            retry_hooks: bool) -> None:
     """List how calls ended, as Plum reported them to the result URLs (newest first)."""
     import csv
     import datetime as dt
 
     from .extension import get_kit
-    from .results import FIELDS
+    from .results import FIELDS, run_pending_hooks
 
     kit = get_kit(_load(app_spec))
+    if retry_hooks:
+        # One pass: a hook that raises again is not retried again until the next run.
+        ran = run_pending_hooks(kit.results, kit.flows, include_errors=True, limit=1000)
+        click.echo(f"{ran} on_result hook(s) run again")
+        return
     rows = kit.results.list(flow=flow, since=_since(since), limit=limit)
     if as_csv:
         writer = csv.writer(sys.stdout)

@@ -5,7 +5,16 @@ Configuration (Flask config keys, each may also come from the environment):
 ``VXMLKIT_URL_PREFIX``
     Where the routes live (default ``/vxml``): ``<prefix>/<flow>/start`` is a flow's start_url.
 ``VXMLKIT_DATABASE_URL``
-    The store (default: a SQLite file ``vxmlkit.sqlite3`` in the app's instance folder).
+    The store (default: a SQLite file ``vxmlkit.sqlite3`` in the app's instance folder), or
+    ``postgresql://user:password@host/dbname`` (see docs/database.md).
+``VXMLKIT_DATABASE_POOL_SIZE``
+    PostgreSQL connections per process at most (default 4).
+``VXMLKIT_DATABASE_TIMEOUT``
+    Seconds to wait for a database lock or connection before answering "try again" (default 5).
+``VXMLKIT_SQLITE_WAL_LIMIT``
+    Bytes past which SQLite's write-ahead log is truncated (default 64 MiB).
+``VXMLKIT_RETENTION_DAYS``
+    Days that ``vxmlkit purge`` keeps sessions, results and SMS records (default 30).
 ``VXMLKIT_SECRET_KEY``
     Signs the URLs written into documents (default: the app's ``SECRET_KEY``; one is required).
 ``VXMLKIT_TOKEN_MAX_AGE``
@@ -33,6 +42,9 @@ Configuration (Flask config keys, each may also come from the environment):
 ``VXMLKIT_SMS_GATEWAY`` and the other SMS settings
     See :mod:`vxmlkit.sms`: ``outbox`` (default, nothing leaves the machine), ``plum`` or
     ``ozeki``; ``VXMLKIT_SMS_SENDER``, ``VXMLKIT_SMS_DEFAULT_REGION``, ``VXMLKIT_SMS_MAX_LENGTH`` ...
+``VXMLKIT_METRICS_PATH``
+    Where Prometheus metrics are served (such as ``/metrics``; default: not served). Needs
+    ``pip install 'vxmlkit[metrics]'``; see docs/production.md for gunicorn's several workers.
 ``VXMLKIT_STRICT_DOCUMENTS``
     True: an invalid rendered document raises :class:`~vxmlkit.templating.DocumentError`;
     False: it is logged and the caller hears the error document. Default: True when the app
@@ -50,8 +62,9 @@ from typing import Any
 from flask import Flask
 
 from .flow import Flow
+from .metrics import Metrics, metrics_from_config
 from .results import ResultStore
-from .store import SessionStore, Store
+from .store import SchemaOutdated, SessionStore, Store, StoreUnavailable, open_store, store_options
 from .templating import Renderer
 from .tokens import Sealer, TokenSigner
 
@@ -62,6 +75,10 @@ log = logging.getLogger("vxmlkit")
 _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_URL_PREFIX": "/vxml",
     "VXMLKIT_DATABASE_URL": None,
+    "VXMLKIT_DATABASE_POOL_SIZE": 4,
+    "VXMLKIT_DATABASE_TIMEOUT": 5.0,
+    "VXMLKIT_SQLITE_WAL_LIMIT": 64 * 1024 * 1024,
+    "VXMLKIT_RETENTION_DAYS": 30,
     "VXMLKIT_SECRET_KEY": None,
     "VXMLKIT_TOKEN_MAX_AGE": 7200,
     "VXMLKIT_VOICEXML_VERSION": None,
@@ -73,6 +90,7 @@ _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_PUBLIC_URL": None,
     "VXMLKIT_REQUIRE_START_TOKEN": None,
     "VXMLKIT_START_TOKEN_MAX_AGE": 40 * 24 * 3600,
+    "VXMLKIT_METRICS_PATH": None,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -87,6 +105,7 @@ class VxmlKit:
 
     def __init__(self, app: Flask | None = None, *, flows: Iterable[type[Flow]] = ()) -> None:
         self.flows: dict[str, type[Flow]] = {}
+        self.metrics: Metrics = Metrics()
         for flow in flows:
             self.register(flow)
         self.app: Flask | None = None
@@ -109,6 +128,8 @@ class VxmlKit:
             if key not in app.config:
                 env = os.environ.get(key)
                 app.config[key] = env if env is not None else default
+        # The other VXMLKIT_* settings (the SMS gateway's ...) also come from the environment.
+        app.config.update({k: v for k, v in os.environ.items() if k.startswith("VXMLKIT_") and k not in app.config})
         config = app.config
         if config["VXMLKIT_DATABASE_URL"] is None:
             config["VXMLKIT_DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "vxmlkit.sqlite3")
@@ -131,7 +152,8 @@ class VxmlKit:
         self.sms_signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]), salt="vxmlkit.sms")
         self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report")
         self.sms_sealer = Sealer(secret, purpose="sms")
-        self.use_store(Store(str(config["VXMLKIT_DATABASE_URL"])))
+        self.use_store(open_store(str(config["VXMLKIT_DATABASE_URL"]), **store_options(config)))
+        self._check_schema()
         from .sms.gateways import gateway_from_config, sms_settings
 
         # Read now so that a missing gateway setting fails at start-up, not during a call.
@@ -150,9 +172,12 @@ class VxmlKit:
         )
         self.max_input_length = int(config["VXMLKIT_MAX_INPUT_LENGTH"])
         self.max_recording_bytes = int(config["VXMLKIT_MAX_RECORDING_BYTES"])
-        from .blueprints import make_blueprint
+        self.metrics = metrics_from_config(config["VXMLKIT_METRICS_PATH"])
+        from .blueprints import make_blueprint, serve_metrics
 
         app.register_blueprint(make_blueprint(self), url_prefix=config["VXMLKIT_URL_PREFIX"])
+        if self.metrics.enabled:
+            serve_metrics(app, str(config["VXMLKIT_METRICS_PATH"]))
         app.extensions["vxmlkit"] = self
         self.app = app
 
@@ -164,6 +189,22 @@ class VxmlKit:
         outbox = getattr(self, "sms_gateway", None)
         if outbox is not None and getattr(outbox, "records_messages", False):
             outbox.store = store
+
+    def _check_schema(self) -> None:
+        """Upgrade SQLite's schema now, or say at start-up that PostgreSQL's must be upgraded.
+
+        The server still starts: until the schema is current (or the database answers) each
+        request meets :class:`~vxmlkit.store.StoreUnavailable` and is answered accordingly.
+        """
+        try:
+            self.store.ready()
+        except SchemaOutdated as exc:
+            log.error("vxmlkit refuses to serve: %s", exc)
+        except StoreUnavailable as exc:
+            log.warning("vxmlkit: the store does not answer at start-up (%s); it is tried again on use", exc)
+        finally:
+            # A worker forked from here opens its own connections.
+            self.store.close()
 
     @property
     def strict(self) -> bool:

@@ -24,7 +24,7 @@ from vxmlkit.sms.phone import normalise_recipient
 from vxmlkit.sms.records import list_messages
 from vxmlkit.sms.segments import check_text
 from vxmlkit.sms.send import send_and_record
-from vxmlkit.store import Store, StoreError
+from vxmlkit.store import Store, StoreError, open_store, store_options
 
 __all__ = ["sms_group", "outbox_command", "DEFAULT_DATABASE"]
 
@@ -32,7 +32,7 @@ DEFAULT_DATABASE = "./instance/vxmlkit.sqlite3"
 
 
 def _store() -> Store:
-    return Store(os.environ.get("VXMLKIT_DATABASE_URL") or DEFAULT_DATABASE)
+    return open_store(os.environ.get("VXMLKIT_DATABASE_URL") or DEFAULT_DATABASE, **store_options(os.environ))
 
 
 @click.group("sms")
