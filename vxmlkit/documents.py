@@ -65,8 +65,8 @@ def as_node(value: Any) -> Any:
 class DocumentPlan:
     """Everything the document template needs.
 
-    ``version`` is the VoiceXML version the document needs: "2.0", or "2.1" when an item says
-    it uses a 2.1 element (an item dict with ``"version": "2.1"``).
+    ``version`` is the VoiceXML version the document needs: "2.0", or "2.1" when one of its
+    components needs 2.1 (its ``version``).
     """
 
     items: list[Node] = field(default_factory=list)
@@ -316,10 +316,9 @@ def plan_document(
             render = getattr(component, "plan_item", None)
             if render is None:
                 raise ComponentError(f"{where}: cannot render {component!r}")
-            item = as_node(render(step_url))
-            if item.get("version") == "2.1":
-                plan.version = "2.1"
-            plan.items.append(item)
+            plan.items.append(as_node(render(step_url)))
+        if component.version == "2.1":
+            plan.version = "2.1"
         if component.terminal:
             ended_by = component
     if fields and not any(item.get("then_url") for item in plan.items if item["template"] == "vxml/ask.vxml"):
