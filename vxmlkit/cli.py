@@ -11,14 +11,19 @@ from typing import Any
 
 import click
 
-from .app import load_app
-
 __all__ = ["main", "cli"]
 
 APP_OPTION = click.option(
     "--app", "app_spec", metavar="MODULE:FACTORY", envvar="VXMLKIT_APP", default=None,
     help="The Flask app to use, as module:factory or module:app (default: the example flows).",
 )
+
+
+def load_app(spec: str | None) -> Any:
+    """The app named by ``--app`` (see :func:`vxmlkit.app.load_app`); imported when a command needs one."""
+    from .app import load_app as load
+
+    return load(spec)
 
 
 def _load(app_spec: str | None) -> Any:
@@ -28,7 +33,43 @@ def _load(app_spec: str | None) -> Any:
         raise click.UsageError(str(exc)) from exc
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The ``vxmlkit`` group. Commands that live beside the parts they drive are imported only
+    when they run (or when the help lists them), so ``vxmlkit validate`` loads neither Flask
+    nor an app."""
+
+    lazy: dict[str, str] = {
+        "validate": "vxmlkit.validation:validate_command",
+        "sms": "vxmlkit.sms.cli:sms_group",
+        "outbox": "vxmlkit.sms.cli:outbox_command",
+        "db": "vxmlkit.store.cli:db_group",
+        "purge": "vxmlkit.store.cli:purge_command",
+        "simulate": "vxmlkit.testing.cli:simulate_command",
+        "explore": "vxmlkit.explore.cli:explore_command",
+        "emulate": "vxmlkit.emulator.cli:emulate_command",
+        "diagram": "vxmlkit.diagram.cli:diagram_command",
+        "call": "vxmlkit.plum.cli:call_command",
+        "campaign": "vxmlkit.plum.cli:campaign_command",
+        "run": "vxmlkit.browser.cli:run_command",
+        "conformance": "vxmlkit.browser.cli:conformance_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self.lazy.get(cmd_name)
+        if where is None:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module, _, name = where.partition(":")
+        command = getattr(importlib.import_module(module), name)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vxmlkit")
 def cli() -> None:
     """Write, serve and test outbound IVR call flows."""
@@ -180,47 +221,6 @@ def results(app_spec: str | None, flow: str | None, since: str | None, as_csv: b
         click.echo(f"{received}  {r.flow}  {r.message_reference or '-'}  {r.call_id or '-'}  {r.result or '-'}"
                    f"  {r.callee_type or '-'}  attempts={r.attempts if r.attempts is not None else '-'}"
                    f"  duration={r.duration if r.duration is not None else '-'}")
-
-
-def _register_optional() -> None:
-    """Commands that live beside the parts they drive."""
-    from .validation import validate_command
-
-    cli.add_command(validate_command, "validate")
-    from .sms.cli import outbox_command, sms_group
-
-    cli.add_command(sms_group, "sms")
-    cli.add_command(outbox_command, "outbox")
-    from .store.cli import db_group, purge_command
-
-    cli.add_command(db_group, "db")
-    cli.add_command(purge_command, "purge")
-    from .plum.cli import call_command, campaign_command
-    from .testing.cli import simulate_command
-
-    cli.add_command(simulate_command, "simulate")
-    from .explore.cli import explore_command
-
-    cli.add_command(explore_command, "explore")
-
-    cli.add_command(call_command, "call")
-    cli.add_command(campaign_command, "campaign")
-    from .diagram.cli import diagram_command
-
-    cli.add_command(diagram_command, "diagram")
-    from .emulator.cli import emulate_command
-
-    cli.add_command(emulate_command, "emulate")
-    try:
-        from .browser.cli import conformance_command, run_command
-    except ImportError:  # pragma: no cover - the interpreter is part of the package
-        pass
-    else:
-        cli.add_command(run_command, "run")
-        cli.add_command(conformance_command, "conformance")
-
-
-_register_optional()
 
 
 def main() -> None:
