@@ -77,13 +77,15 @@ class VxmlKit:
         # apology. (Debug changes nothing else: security settings keep their secure defaults.)
         if config["VXMLKIT_STRICT_DOCUMENTS"] is None:
             config["VXMLKIT_STRICT_DOCUMENTS"] = bool(app.debug or app.testing)
-        self.signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]))
-        start_age = int(config["VXMLKIT_START_TOKEN_MAX_AGE"])
-        self.start_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.start")
-        self.result_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.result")
-        self.sms_signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]), salt="vxmlkit.sms")
-        self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report")
-        self.sms_sealer = Sealer(secret, purpose="sms")
+        old = [key for key in config["VXMLKIT_SECRET_KEY_FALLBACKS"] or [] if key != secret]
+        step_age, start_age = int(config["VXMLKIT_TOKEN_MAX_AGE"]), int(config["VXMLKIT_START_TOKEN_MAX_AGE"])
+        self.signer = TokenSigner(secret, max_age=step_age, fallbacks=old)
+        self.start_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.start", fallbacks=old)
+        self.result_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.result", fallbacks=old)
+        self.sms_signer = TokenSigner(secret, max_age=step_age, salt="vxmlkit.sms", fallbacks=old)
+        self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report", fallbacks=old)
+        self.sms_sealer = Sealer(secret, purpose="sms", fallbacks=old)
+        self.console_signer = TokenSigner(secret, max_age=12 * 3600, salt="vxmlkit.console")
         self.use_store(open_store(str(config["VXMLKIT_DATABASE_URL"]), **store_options(config)))
         self._check_schema()
         from .sms.gateways import gateway_from_config
@@ -113,6 +115,10 @@ class VxmlKit:
             serve_metrics(app, str(config["VXMLKIT_METRICS_PATH"]))
         app.extensions["vxmlkit"] = self
         self.app = app
+        from .console import console_enabled, init_console
+
+        if console_enabled(app):
+            init_console(app, self)
 
     def use_store(self, store: Store) -> None:
         """Keep sessions, results and messages in ``store`` from now on (a test's fresh file)."""

@@ -107,6 +107,11 @@ def paths(value: Any) -> list[str]:
     return _items(value, os.pathsep)
 
 
+def keys(value: Any) -> tuple[str, ...]:
+    """Secrets separated by commas (or a list), in order."""
+    return tuple(_items(value, ","))
+
+
 def names(value: Any) -> frozenset[str]:
     """Names separated by commas or spaces (or a list); ``*`` stands for all."""
     return frozenset(_items(value, ", "))
@@ -157,6 +162,8 @@ SETTINGS: tuple[Setting, ...] = (
             example="/var/lib/vxmlkit"),
     Setting("VXMLKIT_SECRET_KEY", text, None, "Signs the URLs written into documents (default: the app's SECRET_KEY).",
             example="s3cret-signing-key"),
+    Setting("VXMLKIT_SECRET_KEY_FALLBACKS", keys, (), "Earlier secret keys, oldest first (joined with commas): what they signed is still accepted.",
+            example="old-key-1, old-key-2"),
     Setting("VXMLKIT_PUBLIC_URL", text, None, "The base URL at which the platform reaches this deployment, for absolute URLs.",
             example="https://ivr.example.com"),
     Setting("VXMLKIT_VOICEXML_VERSION", choice("2.0", "2.1"), None, "Pins the VoiceXML version of every document (2.0 or 2.1).",
@@ -171,6 +178,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VXMLKIT_STRICT_DOCUMENTS", flag, None,
             "true: an invalid document raises; false: logged, the caller hears an apology (default: true in debug and testing).",
             example="false"),
+    Setting("VXMLKIT_CONSOLE", flag, None, "Mount the development console at the prefix's /_console/ (default: on in debug mode only).",
+            example="true"),
     # -- trust -----------------------------------------------------------------------------------
     Setting("VXMLKIT_REQUIRE_START_TOKEN", flag, True, "Refuse start and result POSTs without the signed token of their URL.",
             security=True, testing_default=False, example="false"),

@@ -214,12 +214,13 @@ def test_an_oversized_answer_stops_at_the_size_limit(bounded_server: str, path: 
 
 
 def test_vxmlkit_run_takes_the_limits_as_options_and_settings(bounded_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a call that ends in error.badfetch exits 3
     result = CliRunner().invoke(cli, ["run", f"{bounded_server}/drip", "--fetch-time-limit", "0.5", "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
     assert "fetch time limit of 0.5 s" in json.loads(result.output)["transcript"][-1]["text"]
     monkeypatch.setenv("VXMLKIT_FETCH_MAX_BYTES", "1000")
     result = CliRunner().invoke(cli, ["run", f"{bounded_server}/big", "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output
     call = json.loads(result.output)
     assert call["error"] == "error.badfetch"
     assert "fetch size limit of 1000 bytes" in call["transcript"][-1]["text"]

@@ -33,9 +33,9 @@ def test_a_repeated_sms_request_after_the_first_died_answers_in_time_and_sends_n
         session = SessionStore(open_store(database_url)).find(flow="counter", call_id="c-1")
         token = TokenSigner(SECRET, max_age=3600).sign(StepToken("counter", session.id, "texting_quickly",
                                                                   session.internal["document"]))
-        status, document = post(f"{server.base}/vxml/counter/step/texting_quickly?t={token}", {})
+        status, document = post(f"{server.base_url}/vxml/counter/step/texting_quickly?t={token}", {})
         assert status == 200
-        sms_url = server.base + unescape(re.search(r'submit next="([^"]+)"', document).group(1))
+        sms_url = server.base_url + unescape(re.search(r'submit next="([^"]+)"', document).group(1))
         order = {"vxmlkit_sms": re.search(r"name=\"vxmlkit_sms\" expr=\"'([^']+)'", document).group(1)}
 
         first = threading.Thread(target=lambda: _swallow(lambda: post(sms_url, order, timeout=30)))
@@ -44,10 +44,10 @@ def test_a_repeated_sms_request_after_the_first_died_answers_in_time_and_sends_n
         while provider.count() == 0:
             assert time.monotonic() < deadline, server.log.read_text()
             time.sleep(0.02)
-        [worker] = server.workers()
+        [worker] = server.worker_pids()
         os.kill(worker, signal.SIGKILL)  # dies while the provider holds its request
         first.join(30)
-        while not [pid for pid in server.workers() if pid != worker]:
+        while not [pid for pid in server.worker_pids() if pid != worker]:
             time.sleep(0.05)
 
         began = time.monotonic()
