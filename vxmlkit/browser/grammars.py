@@ -11,7 +11,8 @@ as text, matched without regard to case, punctuation or spacing.
 * :func:`choices_grammar` - the grammar ``<option>``, ``<choice>`` and ``<menu>`` generate.
 
 A grammar that cannot be used raises :class:`GrammarError` when it is compiled (an unknown
-builtin type its subclass :class:`UnsupportedBuiltinError`); a semantic tag that fails while a
+builtin type its subclass :class:`UnsupportedBuiltinError`, a format other than SRGS
+:class:`UnsupportedFormatError`); a semantic tag that fails while a
 match is interpreted raises :class:`TagError` (also a GrammarError).
 """
 
@@ -26,11 +27,12 @@ from vxmlkit.browser.grammar_base import (
     Match,
     TagError,
     UnsupportedBuiltinError,
+    UnsupportedFormatError,
     dtmf_tokens,
     voice_tokens,
 )
 from vxmlkit.browser.sisr import TagEvaluator
-from vxmlkit.browser.srgs import SrgsGrammar, srgs_grammar
+from vxmlkit.browser.srgs import SrgsGrammar, check_grammar_type, srgs_grammar
 
 __all__ = [
     "BuiltinGrammar",
@@ -42,7 +44,9 @@ __all__ = [
     "TagError",
     "TagEvaluator",
     "UnsupportedBuiltinError",
+    "UnsupportedFormatError",
     "builtin_grammar",
+    "check_grammar_type",
     "choices_grammar",
     "srgs_grammar",
 ]
@@ -62,6 +66,11 @@ class ChoicesGrammar(Grammar):
         self.mode = mode
         self.accept = accept
         self._choices = choices
+
+    @property
+    def choices(self) -> list[tuple[object, list[tuple[str, ...]]]]:
+        """(interpretation, phrases as token tuples) of each choice, in order: a read-only copy."""
+        return [(value, list(phrases)) for value, phrases in self._choices]
 
     def match(self, text: str, *, tag_context: TagEvaluator | None = None) -> Match | None:
         """Match the whole input against each choice's phrases, in order."""
