@@ -27,9 +27,10 @@ from .calls import (
     take_delivery_report,
     take_result,
 )
-from .calls.answers import VOICEXML_MIMETYPE, text
+from .calls.answers import VOICEXML_MIMETYPE, text, voicexml
 from .metrics import exposition
 from .templating import DocumentError
+from .trust import address_trusted
 from .urls import public_base_url
 
 if TYPE_CHECKING:
@@ -71,6 +72,14 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         # A recording plus its form fields at most: a larger body is refused (413) unread.
         request.max_content_length = kit.max_recording_bytes + 64 * 1024
 
+    @bp.before_request
+    def only_from_trusted_networks() -> Response | None:
+        # The platform's routes answer only its addresses (the health check answers anyone).
+        if request.endpoint == "vxmlkit.health" or address_trusted(kit.trusted_networks, request.remote_addr):
+            return None
+        log.warning("vxmlkit refused (403): %s is not in VXMLKIT_TRUSTED_NETWORKS", request.remote_addr)
+        return respond(error_document(kit, 403, "forbidden"))
+
     if kit.metrics.enabled:
         # Timed only when metrics are on: otherwise not even the hooks run.
         @bp.before_request
@@ -92,11 +101,14 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
     @bp.route("/<flow>/start", methods=["GET", "POST"], endpoint="start")
     def start(flow: str) -> Response:
         present = {name: form_value(name) for name in START_FIELDS if name in request.values}
-        preflight = request.method == "GET" and not present
+        # HEAD answers as Plum's pre-flight GET, and never starts a call.
+        preflight = request.method == "HEAD" or request.method == "GET" and not present
         return respond(start_call(kit, links(), flow, request.args.get("t", ""), present, preflight=preflight))
 
     @bp.route("/<flow>/step/<step>", methods=["GET", "POST"], endpoint="step")
     def continue_route(flow: str, step: str) -> Response:
+        if request.method == "HEAD":
+            return respond(voicexml(""))  # a HEAD never runs a step
         fields: dict[str, Any] = {name: form_value(name) for name in request.form if name != "t"}
         for name, upload in request.files.items():
             # One byte over the limit is enough to refuse it.

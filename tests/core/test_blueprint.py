@@ -184,7 +184,7 @@ def test_step_that_raises_apologises_logs_and_keeps_the_session(app, client, cap
     start(client)
     kit = get_kit(app)
     session = kit.sessions.recent(limit=1)[0]
-    token = kit.signer.sign(StepToken("survey", session.id, "broken"))
+    token = kit.signer.sign(StepToken("survey", session.id, "broken", session.internal["document"]))
     with caplog.at_level(logging.ERROR, logger="vxmlkit"):
         response = client.get("/vxml/survey/step/broken", query_string={"t": token})
     root = assert_voicexml(response, 200)
@@ -199,7 +199,7 @@ def test_state_that_is_not_json_is_a_step_error(app, client):
     start(client)
     kit = get_kit(app)
     session = kit.sessions.recent(limit=1)[0]
-    token = kit.signer.sign(StepToken("survey", session.id, "unserialisable"))
+    token = kit.signer.sign(StepToken("survey", session.id, "unserialisable", session.internal["document"]))
     response = client.get("/vxml/survey/step/unserialisable", query_string={"t": token})
     assert b"something went wrong" in assert_voicexml(response, 200).find(".//v:prompt", NS).text.encode()
     assert "not JSON-serialisable" in kit.sessions.get(session.id).error
