@@ -47,6 +47,7 @@ class _Commands(click.Group):
         "simulate": "vxmlkit.testing.cli:simulate_command",
         "explore": "vxmlkit.explore.cli:explore_command",
         "emulate": "vxmlkit.emulator.cli:emulate_command",
+        "diagram": "vxmlkit.diagram.cli:diagram_command",
         "call": "vxmlkit.plum.cli:call_command",
         "campaign": "vxmlkit.plum.cli:campaign_command",
         "run": "vxmlkit.browser.cli:run_command",
@@ -78,8 +79,10 @@ def cli() -> None:
 @APP_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-def serve(app_spec: str | None, host: str, port: int) -> None:
+@click.option("--console", is_flag=True, help="Mount the development console (on by default in debug mode).")
+def serve(app_spec: str | None, host: str, port: int, console: bool) -> None:
     """Serve the flows over HTTP (development server; use gunicorn in production)."""
+    from .console import console_url, init_console
     from .extension import get_kit
 
     from .urls import flow_urls
@@ -88,9 +91,13 @@ def serve(app_spec: str | None, host: str, port: int) -> None:
     kit = get_kit(app)
     if not app.config.get("VXMLKIT_PUBLIC_URL"):
         app.config["VXMLKIT_PUBLIC_URL"] = f"http://{host}:{port}"
+    if console and "vxmlkit_console" not in app.blueprints:
+        init_console(app, kit)
     click.echo(f"Serving {len(kit.flows)} flow(s) at http://{host}:{port} (start URLs, signed):")
     for name in sorted(kit.flows):
         click.echo(f"  {name}: {flow_urls(app, name).start_url}")
+    if "vxmlkit_console" in app.blueprints:
+        click.echo(f"Development console (keep this link to yourself): {console_url(app, kit, f'http://{host}:{port}')}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import hmac
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = ["StepToken", "TokenSigner", "Sealer", "InvalidToken", "ExpiredToken"]
@@ -50,20 +51,34 @@ class TokenSigner:
     ``TimestampSigner``, so links made by earlier releases stay valid across an upgrade; it is
     computed here with one ``hmac.digest`` call (OpenSSL's one-shot HMAC), the cheapest way
     Python has to sign, because a document signs several URLs on every request.
+
+    ``fallbacks`` are earlier secrets, still accepted when checking a token but never used to
+    sign one, so that a secret can be replaced without breaking the links already given out.
     """
 
-    def __init__(self, secret: str | bytes, *, max_age: int, salt: str = "vxmlkit.step") -> None:
+    def __init__(self, secret: str | bytes, *, max_age: int, salt: str = "vxmlkit.step",
+                 fallbacks: Sequence[str | bytes] = ()) -> None:
         if not secret:
             raise ValueError("a secret key is needed to sign vxmlkit URLs")
         if max_age <= 0:
             raise ValueError("the token max age must be positive")
-        raw = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
-        self._key = hashlib.sha1(salt.encode("utf-8") + b"signer" + raw).digest()
+
+        def derive(secret: str | bytes) -> bytes:
+            raw = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+            return hashlib.sha1(salt.encode("utf-8") + b"signer" + raw).digest()
+
+        self._key = derive(secret)
+        self._old_keys = tuple(derive(old) for old in fallbacks if old and old != secret)
         self.max_age = max_age
         self._stamp = (-1, "")
 
-    def _signature(self, signed_part: bytes) -> bytes:
-        return _b64(hmac.digest(self._key, signed_part, "sha1"))
+    def _signature(self, signed_part: bytes, key: bytes | None = None) -> bytes:
+        return _b64(hmac.digest(key or self._key, signed_part, "sha1"))
+
+    def _genuine(self, signed_part: bytes, signature: bytes) -> bool:
+        if hmac.compare_digest(signature, self._signature(signed_part)):
+            return True
+        return any(hmac.compare_digest(signature, self._signature(signed_part, key)) for key in self._old_keys)
 
     def sign(self, token: StepToken) -> str:
         """The signed text for ``token``."""
@@ -87,7 +102,7 @@ class TokenSigner:
         except UnicodeEncodeError:
             raise InvalidToken("the link's signature is not valid") from None
         signed_part, dot, signature = raw.rpartition(b".")
-        if not dot or not hmac.compare_digest(signature, self._signature(signed_part)):
+        if not dot or not self._genuine(signed_part, signature):
             raise InvalidToken("the link's signature is not valid")
         payload, _, stamp = signed_part.rpartition(b".")
         try:
@@ -107,18 +122,22 @@ class Sealer:
     """Encrypts and signs small JSON payloads (Fernet) with a key derived from the secret.
 
     Used where a value must cross the voice browser without being readable or writable there,
-    and without being kept in the store: the SMS a step sends travels this way.
+    and without being kept in the store: the SMS a step sends travels this way. ``fallbacks``
+    are earlier secrets whose sealed values are still opened (see :class:`TokenSigner`).
     """
 
-    def __init__(self, secret: str | bytes, *, purpose: str) -> None:
+    def __init__(self, secret: str | bytes, *, purpose: str, fallbacks: Sequence[str | bytes] = ()) -> None:
         import base64
         import hashlib
 
-        from cryptography.fernet import Fernet
+        from cryptography.fernet import Fernet, MultiFernet
 
-        raw = secret.encode() if isinstance(secret, str) else secret
-        key = base64.urlsafe_b64encode(hashlib.sha256(b"vxmlkit." + purpose.encode() + b"\0" + raw).digest())
-        self._fernet = Fernet(key)
+        def fernet(secret: str | bytes) -> Fernet:
+            raw = secret.encode() if isinstance(secret, str) else secret
+            return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"vxmlkit." + purpose.encode() + b"\0" + raw).digest()))
+
+        # MultiFernet encrypts with the first key and decrypts with any.
+        self._fernet = MultiFernet([fernet(secret), *(fernet(old) for old in reversed(fallbacks))])
 
     def seal(self, payload: dict[str, object]) -> str:
         """The sealed text for ``payload`` (URL-safe base64)."""
