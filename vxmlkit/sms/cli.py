@@ -7,7 +7,6 @@ Settings come from the environment (see :mod:`vxmlkit.sms.gateways.config`); the
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import click
 
@@ -24,6 +23,7 @@ from vxmlkit.sms.phone import normalise_recipient
 from vxmlkit.sms.records import list_messages
 from vxmlkit.sms.segments import check_text
 from vxmlkit.sms.send import send_and_record
+from vxmlkit.settings import Settings
 from vxmlkit.store import Store, StoreError, open_store, store_options
 
 __all__ = ["sms_group", "outbox_command", "DEFAULT_DATABASE"]
@@ -32,7 +32,8 @@ DEFAULT_DATABASE = "./instance/vxmlkit.sqlite3"
 
 
 def _store() -> Store:
-    return open_store(os.environ.get("VXMLKIT_DATABASE_URL") or DEFAULT_DATABASE, **store_options(os.environ))
+    settings = Settings()
+    return open_store(settings["VXMLKIT_DATABASE_URL"] or DEFAULT_DATABASE, **store_options(settings))
 
 
 @click.group("sms")
@@ -46,7 +47,7 @@ def sms_group() -> None:
 @click.option("--sender", default=None, help="Sender number (default: VXMLKIT_SMS_SENDER).")
 def send_command(to: str, text: str, sender: str | None) -> None:
     """Send TEXT to the phone number TO and print the outcome: id, status, segments."""
-    config = dict(os.environ)
+    config = Settings()
     try:
         settings = sms_settings(config)
         store = _store()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ import click
 
 from . import Store, StoreError, StoreUnavailable, open_store, store_options
 from .retention import DEFAULT_RETENTION_DAYS, purge
+from ..settings import Settings
 from .schema import LATEST, status, upgrade
 
 __all__ = ["db_group", "purge_command", "parse_age"]
@@ -41,7 +41,8 @@ def _opened(database_url: str | None, app_spec: str | None) -> Iterator[tuple[St
 def _open(database_url: str | None, app_spec: str | None) -> tuple[Store, Mapping[str, Any]]:
     """The store and the settings it was opened with."""
     if database_url:
-        return open_store(database_url, **store_options(os.environ)), os.environ
+        settings = Settings()
+        return open_store(database_url, **store_options(settings)), settings
     from ..app import load_app
     from ..extension import get_kit
 
