@@ -46,6 +46,8 @@ log = logging.getLogger("vxmlkit")
 _URLENCODED = "application/x-www-form-urlencoded"
 #: At most this many fields in a url-encoded body (a voice browser posts a handful).
 MAX_FORM_FIELDS = 1000
+#: Where :func:`posted_form` keeps the fields it parsed, for the rest of the request.
+_FORM_KEY = "vxmlkit.form"
 
 
 def posted_form() -> Mapping[str, str]:
@@ -55,6 +57,9 @@ def posted_form() -> Mapping[str, str]:
     body limit, the first value of each name, as werkzeug's form would give it, for half its
     cost. Any other body (a multipart recording) goes through werkzeug's form parser.
     """
+    parsed: Mapping[str, str] | None = request.environ.get(_FORM_KEY)
+    if parsed is not None:  # a view reads the fields more than once: they are parsed once
+        return parsed
     if request.mimetype != _URLENCODED:
         return request.form
     body = request.get_data(cache=True)  # over the body limit: 413 before anything is read
@@ -65,6 +70,7 @@ def posted_form() -> Mapping[str, str]:
         raise RequestEntityTooLarge(f"more than {MAX_FORM_FIELDS} fields") from None
     for name, value in pairs:
         fields.setdefault(name, value)
+    request.environ[_FORM_KEY] = fields
     return fields
 
 

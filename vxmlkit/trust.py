@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from .calls.answers import Answer, voicexml
 from .queued_calls import QueuedCallRecord, StartRefused
 from .sms import continuations
-from .store import CallSession
+from .store import CallSession, Transaction
 
 if TYPE_CHECKING:
     from .extension import VxmlKit
@@ -42,6 +42,7 @@ __all__ = [
     "answer_once",
     "bind_start",
     "end_call",
+    "keep_answer",
     "kept_answer",
     "link_is_current",
 ]
@@ -143,8 +144,15 @@ def kept_answer(kit: VxmlKit, session_id: str, document: int) -> str | None:
     return continuations.wait_for_document(kit.store, session_id, ANSWER_KEY, document, timeout=0)
 
 
+def keep_answer(tx: Transaction, session_id: str, document: int, body: str) -> None:
+    """Keep ``body`` as the answer to the links of ``document`` inside ``tx``, the transaction
+    that stores the changes its step made (for a ``run`` of :func:`answer_once` that keeps its
+    own answer)."""
+    continuations.keep(tx, session_id, ANSWER_KEY, document, body)
+
+
 def answer_once(kit: VxmlKit, session_id: str, document: int, run: Callable[[], Answer], *,
-                wait: float = REPEAT_WAIT, stale_after: float = REPEAT_WAIT) -> Answer:
+                wait: float = REPEAT_WAIT, stale_after: float = REPEAT_WAIT, run_keeps: bool = False) -> Answer:
     """Run ``run`` for the first request for a link of ``document`` and keep its answer; a
     request arriving meanwhile (in any process) waits up to ``wait`` seconds for that answer.
 
@@ -154,6 +162,10 @@ def answer_once(kit: VxmlKit, session_id: str, document: int, run: Callable[[], 
     is still at work (an SMS provider slow to answer) and :class:`StillRunning` is raised. What
     ``run`` does must be safe to repeat after a death: a step's changes are stored with its
     answer, and an SMS is recorded once per session, step and attempt and never sent twice.
+
+    ``run_keeps``: ``run`` keeps its answer itself (:func:`keep_answer`), in the transaction
+    that stores its changes, which saves a commit and leaves no moment where one is stored
+    without the other.
     """
     if not continuations.claim(kit.store, session_id, ANSWER_KEY, document):
         # Wait for the first request's answer until its claim goes stale, ``wait`` at most.
@@ -169,17 +181,19 @@ def answer_once(kit: VxmlKit, session_id: str, document: int, run: Callable[[], 
     except BaseException:
         continuations.release(kit.store, session_id, ANSWER_KEY, document)
         raise
-    continuations.finish(kit.store, session_id, ANSWER_KEY, document, answer.body)
+    if not run_keeps:
+        continuations.finish(kit.store, session_id, ANSWER_KEY, document, answer.body)
     return answer
 
 
 def answer_link(kit: VxmlKit, session: CallSession, document: int, run: Callable[[], Answer], *,
-                stale_after: float = REPEAT_WAIT) -> Answer:
+                stale_after: float = REPEAT_WAIT, run_keeps: bool = False) -> Answer:
     """The answer to a link written into ``document`` of ``session``: the step runs for the
     first request while the link is current (:func:`answer_once`); after that, and for a link
-    of a document the call has moved past, the answer already given; else :class:`Untrusted`."""
+    of a document the call has moved past, the answer already given; else :class:`Untrusted`.
+    ``run_keeps``: as for :func:`answer_once`."""
     if link_is_current(session, document):
-        return answer_once(kit, session.id, document, run, stale_after=stale_after)
+        return answer_once(kit, session.id, document, run, stale_after=stale_after, run_keeps=run_keeps)
     kept = kept_answer(kit, session.id, document)
     if kept is None and continuations.claimed_at(kit.store, session.id, ANSWER_KEY, document) is not None:
         # The first request has stored the call's next state but not yet its answer: wait for it.

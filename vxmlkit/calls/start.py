@@ -74,8 +74,16 @@ def start_call(kit: VxmlKit, links: Links, flow: str, token: str, fields: Mappin
             raise Refused(403, "forbidden", str(exc)) from None
         if admission.session_id is not None:
             return _first_document(kit, admission.session_id)
-        answer = answer_once(kit, session.id, 0,
-                             lambda: serve_step(kit, links, flow_cls, session, flow_cls.start_step, {}, new=True))
+        if admission.record is None:
+            # No other request can ask for this session's first document: its id was made just
+            # now and no queued call names it. So nothing is claimed; the answer is kept with
+            # the new session, in one transaction.
+            answer = serve_step(kit, links, flow_cls, session, flow_cls.start_step, {}, new=True, keep=0)
+        else:
+            answer = answer_once(kit, session.id, 0,
+                                 lambda: serve_step(kit, links, flow_cls, session, flow_cls.start_step, {},
+                                                    new=True, keep=0),
+                                 run_keeps=True)
     except Refused as exc:
         kit.metrics.call_refused(flow_cls.name, exc.reason)
         raise

@@ -20,7 +20,7 @@ from ..flow import Call, Flow, ParameterError, parse_call_parameters
 from ..store import CallSession
 from ..templating import DocumentError
 from ..tokens import ExpiredToken, InvalidToken
-from ..trust import Untrusted, answer_link
+from ..trust import Untrusted, answer_link, keep_answer
 from .answers import Answer, Refused, error_document, voice_answer, voicexml
 from .inputs import checked_fields
 from .links import Links
@@ -83,11 +83,13 @@ def run_step(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSess
 
 
 def serve_step(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSession, step: str,
-               inputs: Mapping[str, Any], *, new: bool) -> Answer:
+               inputs: Mapping[str, Any], *, new: bool, keep: int | None = None) -> Answer:
     """Run ``step``, store the session (``new``: insert it), then answer its document.
 
     A step that fails is kept in the session with its traceback and the caller hears the
     apology; a store that fails raises, so that nothing is answered that was not stored.
+    ``keep``: the answer is also kept as the one for the links of document ``keep``
+    (:func:`vxmlkit.trust.keep_answer`), in the same transaction as the session.
     """
     private = list(session.internal.get("private_inputs", ()))
     document: str | None = None
@@ -111,19 +113,31 @@ def serve_step(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSe
         failure = _scrub(traceback.format_exc(), [str(inputs[name]) for name in private if name in inputs])
         session.status, session.error = "error", failure
         log.error("vxmlkit flow %r step %r failed (session %s)\n%s", flow_cls.name, step, session.id, failure)
-    persist = kit.sessions.insert if new else kit.sessions.save
+    answer = error_document(kit, 200, failed_as) if document is None else voicexml(document)
     try:
-        persist(session)
+        _persist(kit, session, answer, new=new, keep=keep)
     except TypeError as exc:  # call.state holds something JSON cannot carry
         log.error("vxmlkit flow %r step %r: call.state is not JSON-serialisable: %s", flow_cls.name, step, exc)
         session.state, session.status, session.error = {}, "error", f"call.state is not JSON-serialisable: {exc}"
-        persist(session)
+        answer = error_document(kit, 200, failed_as)
+        _persist(kit, session, answer, new=new, keep=keep)
         document = None
     outage(kit).recovered()
-    if document is None:
-        return error_document(kit, 200, failed_as)
-    kit.metrics.step_served(flow_cls.name, step)
-    return voicexml(document)
+    if document is not None:
+        kit.metrics.step_served(flow_cls.name, step)
+    return answer
+
+
+def _persist(kit: VxmlKit, session: CallSession, answer: Answer, *, new: bool, keep: int | None) -> None:
+    """Store ``session`` (``new``: insert it) and, when ``keep`` is given, ``answer`` as the one
+    kept for document ``keep``: one transaction, one commit."""
+    write = kit.sessions.insert if new else kit.sessions.save
+    if keep is None:
+        write(session)
+        return
+    with kit.store.transaction() as tx:
+        write(session, tx=tx)
+        keep_answer(tx, session.id, keep, answer.body)
 
 
 @voice_answer
@@ -147,6 +161,8 @@ def continue_call(kit: VxmlKit, links: Links, flow: str, step: str, token: str, 
         raise Refused(403, "forbidden", f"no call session {verified.session_id!r}")
     try:
         return answer_link(kit, session, verified.document,
-                           lambda: serve_step(kit, links, flow_cls, session, step, inputs, new=False))
+                           lambda: serve_step(kit, links, flow_cls, session, step, inputs, new=False,
+                                              keep=verified.document),
+                           run_keeps=True)
     except Untrusted as exc:
         raise Refused(403, "forbidden", str(exc)) from None

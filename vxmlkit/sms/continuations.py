@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 
-from ..store import Store
+from ..store import Store, Transaction
 
-__all__ = ["claim", "claimed_at", "finish", "release", "wait_for_document"]
+__all__ = ["claim", "claimed_at", "finish", "keep", "release", "wait_for_document"]
 
 
 def claim(store: Store, call_session: str, step: str, attempt: int) -> bool:
@@ -29,6 +29,16 @@ def finish(store: Store, call_session: str, step: str, attempt: int, document: s
     store.write(
         "UPDATE sms_continuations SET document = ? WHERE call_session = ? AND step = ? AND attempt = ?",
         (document, call_session, step, attempt),
+    )
+
+
+def keep(tx: Transaction, call_session: str, step: str, attempt: int, document: str) -> None:
+    """Keep ``document`` as the answer for the key inside ``tx``, whether or not it was claimed:
+    the writes that go with the answer then commit together with it."""
+    tx.execute(
+        "INSERT INTO sms_continuations (call_session, step, attempt, document, created_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (call_session, step, attempt) DO UPDATE SET document = excluded.document",
+        (call_session, step, attempt, document, time.time()),
     )
 
 

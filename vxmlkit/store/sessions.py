@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import Row, Store
+from .base import Row, Store, Transaction
 
 __all__ = ["CallSession", "SessionStore"]
 
@@ -61,10 +61,10 @@ class SessionStore:
             updated_at=now,
         )
 
-    def insert(self, session: CallSession) -> None:
-        """Store a new session (its state must be JSON-serialisable)."""
+    def insert(self, session: CallSession, *, tx: Transaction | None = None) -> None:
+        """Store a new session (its state must be JSON-serialisable); inside ``tx`` when given."""
         state = json.dumps(session.state)
-        self.store.write(
+        (self.store.write if tx is None else tx.execute)(
             "INSERT INTO call_sessions (id, flow, phone_number, message_reference, call_id,"
             " call_parameters, state, internal, last_step, status, error, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -78,11 +78,11 @@ class SessionStore:
         row = self.store.query_one("SELECT * FROM call_sessions WHERE id = ?", (session_id,))
         return None if row is None else _session(row)
 
-    def save(self, session: CallSession) -> None:
-        """Persist the session's state, last step, status and error."""
+    def save(self, session: CallSession, *, tx: Transaction | None = None) -> None:
+        """Persist the session's state, last step, status and error; inside ``tx`` when given."""
         state, internal = json.dumps(session.state), json.dumps(session.internal)
         session.updated_at = time.time()
-        self.store.write(
+        (self.store.write if tx is None else tx.execute)(
             "UPDATE call_sessions SET state = ?, internal = ?, last_step = ?, status = ?, error = ?,"
             " updated_at = ? WHERE id = ?",
             (state, internal, session.last_step, session.status, session.error, session.updated_at, session.id),
