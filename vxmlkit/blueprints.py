@@ -145,7 +145,9 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         if request.method == "HEAD":
             return respond(voicexml(""))  # a HEAD never runs a step
         fields: dict[str, Any] = field_values([name for name in posted_form() if name != "t"])
-        for name, upload in request.files.items():
+        # Only a multipart body carries files: any other is not handed to werkzeug's form parser.
+        uploads = request.files if request.mimetype == "multipart/form-data" else {}
+        for name, upload in uploads.items():
             # One byte over the limit is enough to refuse it.
             data = upload.read(kit.max_recording_bytes + 1)
             fields[name] = Recording(upload.filename or name, upload.mimetype or "application/octet-stream", data)

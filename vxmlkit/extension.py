@@ -12,7 +12,7 @@ a testing app (``app.testing``) gets the relaxed testing defaults.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class VxmlKit:
 
     def __init__(self, app: Flask | None = None, *, flows: Iterable[type[Flow]] = ()) -> None:
         self.flows: dict[str, type[Flow]] = {}
+        self._parsed: dict[str, tuple[Any, Any]] = {}
         self.metrics: Metrics = Metrics()
         for flow in flows:
             self.register(flow)
@@ -160,15 +161,23 @@ class VxmlKit:
 
     def accepts_unqueued_calls(self, flow: str) -> bool:
         """Whether ``flow`` starts calls vxmlkit did not queue (``VXMLKIT_ALLOW_UNQUEUED_CALLS``)."""
-        assert self.app is not None
-        allowed = names(self.app.config["VXMLKIT_ALLOW_UNQUEUED_CALLS"] or ())
+        allowed = self._setting("VXMLKIT_ALLOW_UNQUEUED_CALLS", names)
         return "*" in allowed or flow in allowed
 
     @property
     def trusted_networks(self) -> tuple[Network, ...]:
         """The networks allowed on the platform's routes (``VXMLKIT_TRUSTED_NETWORKS``; empty: any)."""
+        return self._setting("VXMLKIT_TRUSTED_NETWORKS", networks)  # type: ignore[no-any-return]
+
+    def _setting(self, name: str, parse: Callable[[Any], Any]) -> Any:
+        """The app's setting ``name`` read by ``parse``: parsed again only when the config holds
+        another value (one can be set after start-up), not on every request."""
         assert self.app is not None
-        return networks(self.app.config["VXMLKIT_TRUSTED_NETWORKS"] or ())
+        raw = self.app.config[name]
+        cached = self._parsed.get(name)
+        if cached is None or cached[0] is not raw:
+            cached = self._parsed[name] = (raw, parse(raw or ()))
+        return cached[1]
 
     def flow(self, name: str) -> type[Flow] | None:
         """The flow class named ``name``, or None."""
