@@ -17,6 +17,7 @@ from flask import Flask
 
 from vxmlkit.app import create_app
 from vxmlkit.extension import get_kit
+from vxmlkit.queueing import record_call
 from vxmlkit.urls import flow_urls
 from vxmlkit.validation import check_document
 
@@ -64,22 +65,35 @@ def kept(app: Flask, session_id: str, document: int) -> str | None:
     return None if row is None else row["document"]
 
 
-def test_the_first_document_of_an_unqueued_call_is_kept_with_its_session(app: Flask) -> None:
+def test_an_unqueued_call_starts_with_one_row_and_its_links_run_once(app: Flask) -> None:
+    # Nothing can ask for the first document of an unqueued call again (a refetch of its start
+    # URL starts another session): only the session is stored.
     client = app.test_client()
     first = client.post(start_path(app), data=FORM)
     assert first.status_code == 200
     (session,) = get_kit(app).sessions.recent()
-    assert kept(app, session.id, 0) == first.get_data(as_text=True)
+    assert kept(app, session.id, 0) is None
+    link = html.unescape(re.findall(r'next="([^"]*/step/[^"]*)"', first.get_data(as_text=True))[0])
+    served = client.get(link)
+    assert served.status_code == 200
+    assert client.get(link).data == served.data
 
 
-def test_a_start_whose_answer_cannot_be_kept_stores_no_session(app: Flask) -> None:
+def test_a_queued_start_whose_answer_cannot_be_kept_stores_no_session(app: Flask) -> None:
+    queued = record_call(app, "order-confirmation", FORM["phone_number"], message_reference=FORM["message_reference"],
+                         call_parameters=ORDER)
+    parts = urlsplit(queued.start_url)
     client = app.test_client()
-    client.get(start_path(app))  # the schema is in place before the trigger goes in
     refuse_answers(app, True)
-    answer = client.post(start_path(app), data=FORM)
+    answer = client.post(f"{parts.path}?{parts.query}", data=FORM)
     assert answer.mimetype == "application/voicexml+xml"
     check_document(answer.data)
     assert get_kit(app).sessions.recent() == []
+
+    # The platform's refetch of the start URL gets what the first request answered (goodbye).
+    refuse_answers(app, False)
+    again = client.post(f"{parts.path}?{parts.query}", data=FORM)
+    assert (again.status_code, again.data) == (answer.status_code, answer.data)
 
 
 def test_a_step_whose_answer_cannot_be_kept_leaves_the_call_where_it_was(app: Flask) -> None:

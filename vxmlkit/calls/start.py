@@ -75,10 +75,11 @@ def start_call(kit: VxmlKit, links: Links, flow: str, token: str, fields: Mappin
         if admission.session_id is not None:
             return _first_document(kit, admission.session_id)
         if admission.record is None:
-            # No other request can ask for this session's first document: its id was made just
-            # now and no queued call names it. So nothing is claimed; the answer is kept with
-            # the new session, in one transaction.
-            answer = serve_step(kit, links, flow_cls, session, flow_cls.start_step, {}, new=True, keep=0)
+            # No request can ever ask for this session's first document again: its id was made
+            # just now, no queued call names it (a refetch of this start URL starts another
+            # session) and its links name documents from 1 on. So nothing is claimed nor kept:
+            # the start costs one INSERT, of the session.
+            answer = serve_step(kit, links, flow_cls, session, flow_cls.start_step, {}, new=True)
         else:
             answer = answer_once(kit, session.id, 0,
                                  lambda: serve_step(kit, links, flow_cls, session, flow_cls.start_step, {},
