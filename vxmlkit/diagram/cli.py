@@ -27,21 +27,17 @@ def diagram_command(app_spec: str | None, flow: str, fmt: str | None, output: Pa
     The flow is explored first (as `vxmlkit explore` does), so the picture shows what the flow
     really does. Mermaid text renders in GitHub and GitLab Markdown; SVG and PNG need Graphviz.
     """
+    from ..app import load_app
+    from ..cli import _pairs
     from . import DiagramError, draw
     from .build import explored_diagram
-    from ..app import load_app
 
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = {"svg": "svg", "png": "png", "dot": "dot", "gv": "dot", "mmd": "mermaid", "md": "mermaid"}.get(suffix, "mermaid")
     if fmt == "png" and output is None and sys.stdout.isatty():
         raise click.UsageError("a PNG goes to a file: add -o FILE.png")
-    call_parameters: dict[str, str] = {}
-    for value in params:
-        key, sep, val = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint="--param")
-        call_parameters[key] = val
+    call_parameters = _pairs(params, "--param")
     try:
         app = load_app(app_spec)
     except LookupError as exc:
