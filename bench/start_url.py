@@ -236,7 +236,7 @@ def main() -> None:
         shutil.rmtree(instance, ignore_errors=True)
     for name, text in logs.items():
         if text.strip():
-            print(f"{name}'s log during the run (should be empty):\n" + text[-2000:])
+            print(f"{name}'s log during the run (start-up notices; anything else is a problem):\n" + text[-2000:])
 
     print(f"load: {'wrk' if load is wrk_load else 'python'}, concurrency {args.concurrency}, "
           f"{args.rounds} x {args.seconds:.0f}s rounds, gunicorn -w 2; min-max over the rounds")

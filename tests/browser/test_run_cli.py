@@ -188,6 +188,7 @@ def example_server(tmp_path: Path) -> Iterator[tuple[object, str]]:
     from vxmlkit.queueing import record_call
 
     app = create_app({"VXMLKIT_SECRET_KEY": "run-cli", "VXMLKIT_REQUIRE_START_TOKEN": True,
+                      "VXMLKIT_ALLOW_UNQUEUED_CALLS": "payment-reminder",
                       "VXMLKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'calls.sqlite3'}"})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["VXMLKIT_PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -25,6 +26,16 @@ _APP = click.option("--app", "app_spec", metavar="MODULE:FACTORY", envvar="VXMLK
                     help="The app whose store to use (default: the example flows).")
 _URL = click.option("--database-url", envvar="VXMLKIT_DATABASE_URL", default=None, metavar="URL",
                     help="The database (default: VXMLKIT_DATABASE_URL, else the app's store).")
+
+
+@contextmanager
+def _opened(database_url: str | None, app_spec: str | None) -> Iterator[tuple[Store, Mapping[str, Any]]]:
+    """The store and the settings it was opened with; closed at the end of the command."""
+    store, settings = _open(database_url, app_spec)
+    try:
+        yield store, settings
+    finally:
+        store.close()
 
 
 def _open(database_url: str | None, app_spec: str | None) -> tuple[Store, Mapping[str, Any]]:
@@ -58,11 +69,11 @@ def db_group() -> None:
 @_APP
 def status_command(database_url: str | None, app_spec: str | None) -> None:
     """Print the schema version and what an upgrade would apply (exit 1 when one is due)."""
-    store, _ = _open(database_url, app_spec)
-    try:
-        now = status(store)
-    except StoreUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _opened(database_url, app_spec) as (store, _):
+        try:
+            now = status(store)
+        except StoreUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"database: {store!r}")
     found = "tables without a version (made before versions)" if now.unversioned_tables else f"version {now.version}"
     click.echo(f"schema: {found}; this vxmlkit: version {LATEST}")
@@ -82,11 +93,11 @@ def status_command(database_url: str | None, app_spec: str | None) -> None:
 @_APP
 def upgrade_command(database_url: str | None, app_spec: str | None) -> None:
     """Bring the schema to the current version (safe to run again, and from several hosts)."""
-    store, _ = _open(database_url, app_spec)
-    try:
-        done = upgrade(store)
-    except StoreUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _opened(database_url, app_spec) as (store, _):
+        try:
+            done = upgrade(store)
+        except StoreUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
     for migration in done:
         click.echo(f"applied {migration.version}: {migration.description}")
     click.echo(f"{store!r} is at schema version {LATEST}")
@@ -110,18 +121,18 @@ def parse_age(value: str) -> float:
 def purge_command(older_than: str | None, dry_run: bool, database_url: str | None, app_spec: str | None) -> None:
     """Delete call sessions, results, SMS records and continuations past the retention period,
     in small batches that let serving go on."""
-    store, settings = _open(database_url, app_spec)
-    try:
-        if older_than is None:
-            days = settings.get("VXMLKIT_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
-            older_than = f"{days}d"
-        age = parse_age(older_than)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--older-than / VXMLKIT_RETENTION_DAYS") from exc
-    try:
-        report = purge(store, older_than=age, dry_run=dry_run)
-    except StoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with _opened(database_url, app_spec) as (store, settings):
+        try:
+            if older_than is None:
+                days = settings.get("VXMLKIT_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS
+                older_than = f"{days}d"
+            age = parse_age(older_than)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--older-than / VXMLKIT_RETENTION_DAYS") from exc
+        try:
+            report = purge(store, older_than=age, dry_run=dry_run)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from exc
     verb = "would delete" if dry_run else "deleted"
     cutoff = dt.datetime.fromtimestamp(report.cutoff).strftime("%Y-%m-%d %H:%M:%S")
     for table, count in report.counts.items():
