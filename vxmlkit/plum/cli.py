@@ -1,8 +1,8 @@
 """``vxmlkit call`` and ``vxmlkit campaign``: queue Plum outbound calls from the shell.
 
 Credentials come from the environment or the Flask app's config (the environment wins):
-``VXMLKIT_PLUM_LOGIN``, ``VXMLKIT_PLUM_PIN``, ``VXMLKIT_PLUM_OUTBOUND_URL`` (the base URL that
-holds webservice/queuecall.php), ``VXMLKIT_PLUM_RETRY_FIELD`` (max_retries or max_retry),
+``VXMLKIT_PLUM_LOGIN``, ``VXMLKIT_PLUM_PIN``, ``VXMLKIT_PLUM_OUTBOUND_URL`` (the host, or the webservice/
+folder that holds queuecall.php), ``VXMLKIT_PLUM_RETRY_FIELD`` (max_retries or max_retry),
 ``VXMLKIT_PLUM_SCHEDULER_TOKEN`` and ``VXMLKIT_PUBLIC_URL`` (where Plum reaches this
 deployment). They are never echoed or logged.
 
