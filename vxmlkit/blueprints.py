@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
+from .answers import answer_kinds
 from .documents import ComponentError, as_components, plan_document
 from .flow import Call, Flow, ParameterError, parse_call_parameters
 from .store import CallSession
@@ -137,7 +138,7 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             state=session.state,
         )
         where = f"step {flow_cls.name}.{step}"
-        result = flow.run_step(call, step, inputs)
+        result = flow.run_step(call, step, inputs, session.internal.get("answer_kinds"))
         components = as_components(result, where)
         step_url = step_url_for(flow_cls, session)
         plan = plan_document(components, step_url, where=where, sms_link=sms_link_for(flow_cls, session, call))
@@ -145,6 +146,8 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         session.internal["private_inputs"] = [
             item["name"] for item in plan.items if item.get("private")
         ]
+        # ... and which grammar each answer comes from, to hand the next step typed values.
+        session.internal["answer_kinds"] = answer_kinds(components)
         if plan.template is not None:
             context = {"step_url": step_url, "call": call, **plan.template.context}
             template = plan.template.name

@@ -7,6 +7,7 @@ URL a branch goes to) is made here, so the templates stay simple to override.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -72,6 +73,11 @@ def _view(value: Any) -> Any:
     return value
 
 
+#: Text that ends the sentence before it ("." or ", then"), as opposed to text that merely starts
+#: with a punctuation mark ("????1203", "...and more" stays a word of its own).
+_PUNCTUATION = re.compile(r"^[.,;:!?]+(\s|$)")
+
+
 def prompt_view(parts: Sequence[Any]) -> list[dict[str, Any]]:
     """Prompt parts as plain dicts for the ``prompt`` macro."""
     out: list[dict[str, Any]] = []
@@ -79,7 +85,7 @@ def prompt_view(parts: Sequence[Any]) -> list[dict[str, Any]]:
         if isinstance(part, str):
             if out and out[-1]["kind"] == "text":
                 # Adjacent text parts read as one sentence: "due on", "." -> "due on."
-                joined = out[-1]["text"].rstrip() + ("" if part[:1] in ".,;:!?" else " ") + part.lstrip()
+                joined = out[-1]["text"].rstrip() + ("" if _PUNCTUATION.match(part) else " ") + part.lstrip()
                 out[-1] = {"kind": "text", "text": joined}
                 continue
             out.append({"kind": "text", "text": part})

@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeVar, get_type_hints, overload
 from urllib.parse import parse_qsl
 
+from .answers import AnswerError, read_answer, rebuild_objects
+
 __all__ = ["Flow", "step", "Call", "CallParams", "ParameterError", "FlowDefinitionError", "parse_call_parameters"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -232,6 +234,8 @@ class StepInfo:
     start: bool
     inputs: frozenset[str]
     accepts_any: bool
+    #: input name -> the type its parameter is annotated with (``str`` asks for the posted text).
+    annotations: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Flow:
@@ -265,11 +269,13 @@ class Flow:
                 parameters = list(signature.parameters.values())[2:]  # self, call
                 if len(signature.parameters) < 2:
                     raise FlowDefinitionError(f"step {cls.__qualname__}.{attr} must take (self, call, ...)")
+                inputs = frozenset(p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
                 steps[attr] = StepInfo(
                     name=attr,
                     start=bool(member._vxmlkit_start),
-                    inputs=frozenset(p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)),
+                    inputs=inputs,
                     accepts_any=any(p.kind is p.VAR_KEYWORD for p in parameters),
+                    annotations=_input_annotations(member, inputs),
                 )
         starts = [s.name for s in steps.values() if s.start]
         if len(starts) != 1:
@@ -315,10 +321,52 @@ class Flow:
 
         return flow_urls(app if app is not None else current_app._get_current_object(), cls.name)
 
-    def run_step(self, call: Call, step_name: str, inputs: Mapping[str, Any]) -> Any:
-        """Run the step ``step_name`` with the inputs it accepts."""
+    def run_step(self, call: Call, step_name: str, inputs: Mapping[str, Any],
+                 kinds: Mapping[str, str] | None = None) -> Any:
+        """Run the step ``step_name`` with the inputs it accepts, typed.
+
+        ``kinds`` names the grammar each input was asked with (see
+        :func:`vxmlkit.answers.answer_kinds`); the step receives each answer as that grammar's
+        Python type, or as its parameter's annotation asks (``str``: the posted text).
+        """
         info = self.steps[step_name]
         method = getattr(self, step_name)
-        kwargs = {k: v for k, v in inputs.items() if info.accepts_any or k in info.inputs}
+        kinds = kinds or {}
+        objects = [name for name in info.inputs | set(kinds) if kinds.get(name) in ("srgs", None)]
+        posted = rebuild_objects(inputs, objects)
+        kwargs = {name: _typed(name, value, kinds.get(name), info.annotations.get(name))
+                  for name, value in posted.items() if info.accepts_any or name in info.inputs}
         call.step = step_name
         return method(call, **kwargs)
+
+
+def _input_annotations(function: Callable[..., Any], inputs: frozenset[str]) -> dict[str, Any]:
+    """The annotations of a step's input parameters, resolved where they can be."""
+    try:
+        hints = get_type_hints(function)
+    except Exception:  # noqa: BLE001 - a name the module cannot resolve: keep the written text
+        hints = dict(getattr(function, "__annotations__", {}))
+    resolved = {"str": str, "bool": bool, "int": int, "float": float, "Decimal": Decimal,
+                "date": _dt.date, "datetime.date": _dt.date}
+    return {name: resolved.get(hint, hint) if isinstance(hint, str) else hint
+            for name, hint in hints.items() if name in inputs}
+
+
+def _typed(name: str, value: Any, kind: str | None, annotation: Any) -> Any:
+    """One answer as the step receives it: its grammar's type, or what the annotation asks."""
+    if annotation is str:
+        return value
+    typed = read_answer(name, kind, value)
+    if annotation in _SUPPORTED_TYPES and isinstance(value, str) and not _is_instance(typed, annotation):
+        try:
+            return _convert(name, value, annotation)
+        except ParameterError as exc:
+            raise AnswerError(name, annotation.__name__, value) from exc
+    return typed
+
+
+def _is_instance(value: Any, kind: type) -> bool:
+    # bool is an int and datetime a date, but neither stands in for the other here.
+    if kind in (int, float, Decimal) and isinstance(value, bool):
+        return False
+    return isinstance(value, kind) and not (kind is _dt.date and isinstance(value, _dt.datetime))
