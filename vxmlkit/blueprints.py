@@ -17,6 +17,7 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from .answers import answer_kinds
+from .definition import require_template
 from .documents import ComponentError, as_components, plan_document
 from .flow import Call, Flow, ParameterError, parse_call_parameters
 from .store import CallSession
@@ -149,6 +150,7 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         # ... and which grammar each answer comes from, to hand the next step typed values.
         session.internal["answer_kinds"] = answer_kinds(components)
         if plan.template is not None:
+            require_template(kit.renderer, plan.template.name, where)
             context = {"step_url": step_url, "call": call, **plan.template.context}
             template = plan.template.name
         else:
@@ -196,6 +198,7 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
             counters = session.internal.setdefault("sms_attempts", {})
             counters[step] = attempt = int(counters.get(step, 0)) + 1
             if isinstance(component.text, Template):
+                require_template(kit.renderer, component.text.name, f"step {flow.name}.{step}")
                 text = kit.renderer.render_text(component.text.name, {"call": call, **component.text.context})
             else:
                 text = component.text

@@ -101,6 +101,10 @@ class VxmlKit:
         if existing is not None and existing is not flow:
             raise ValueError(f"two flows are named {flow.name!r}: {existing.__qualname__} and {flow.__qualname__}")
         self.flows[flow.name] = flow
+        if getattr(self, "renderer", None) is not None:  # served already: check it as init_app does
+            from .definition import check_templates
+
+            check_templates([flow], self.renderer)
         return flow
 
     def init_app(self, app: Flask) -> None:
@@ -148,6 +152,9 @@ class VxmlKit:
             lang=str(config["VXMLKIT_LANG"]),
             version=config["VXMLKIT_VOICEXML_VERSION"] or None,
         )
+        from .definition import check_templates
+
+        check_templates(self.flows.values(), self.renderer)
         self.max_input_length = int(config["VXMLKIT_MAX_INPUT_LENGTH"])
         self.max_recording_bytes = int(config["VXMLKIT_MAX_RECORDING_BYTES"])
         from .blueprints import make_blueprint

@@ -236,6 +236,8 @@ class StepInfo:
     accepts_any: bool
     #: input name -> the type its parameter is annotated with (``str`` asks for the posted text).
     annotations: Mapping[str, Any] = field(default_factory=dict)
+    #: The inputs without a default: a request that does not post them cannot run the step.
+    required: frozenset[str] = frozenset()
 
 
 class Flow:
@@ -276,6 +278,7 @@ class Flow:
                     inputs=inputs,
                     accepts_any=any(p.kind is p.VAR_KEYWORD for p in parameters),
                     annotations=_input_annotations(member, inputs),
+                    required=frozenset(p.name for p in parameters if p.name in inputs and p.default is p.empty),
                 )
         starts = [s.name for s in steps.values() if s.start]
         if len(starts) != 1:
@@ -289,9 +292,8 @@ class Flow:
 
     @classmethod
     def _check_definition(cls) -> None:
-        """Catch mistakes in the steps' code when the class is defined, not during a call:
-        a component argument naming ``self.x`` where ``x`` is not a step, and an ``sms()``
-        timeout written as a number outside 1..120."""
+        """Catch mistakes in the steps' code when the class is defined, not during a call
+        (see :mod:`vxmlkit.definition`)."""
         from .definition import check_steps
 
         check_steps(cls)
