@@ -8,6 +8,7 @@ cause in the log), never an HTML error page.
 from __future__ import annotations
 
 import logging
+import sys
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 from .answers import answer_kinds
 from .definition import require_template
 from .documents import ComponentError, as_components, plan_document
-from .flow import Call, Flow, ParameterError, parse_call_parameters
+from .flow import Call, Flow, ParameterError, parse_call_parameters, step_failure
 from .store import CallSession
 from .templating import DocumentError
 from .components import Template
@@ -162,6 +163,7 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
 
     def serve(flow_cls: type[Flow], session: CallSession, step: str, inputs: Mapping[str, Any], *, new: bool) -> Response:
         private = list(session.internal.get("private_inputs", ()))
+        outside = sys.exc_info()[1]  # an in-process caller (the simulator) may be handling its own
         text: str | None = None
         failed_as = "error"
         try:
@@ -176,10 +178,11 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
                 raise
             session.status, session.error = "error", str(exc)
             log.error("vxmlkit %s", exc)
-        except Exception:
+        except Exception as exc:
             # A traceback can quote input (int("4111...") fails loudly): private answers are
             # blanked out of the text that is logged and stored.
-            failure = _scrub(traceback.format_exc(), [str(inputs[name]) for name in private if name in inputs])
+            failure = _scrub(step_failure(exc, f"step {flow_cls.name}.{step}", outside),
+                             [str(inputs[name]) for name in private if name in inputs])
             session.status, session.error = "error", failure
             log.error("vxmlkit flow %r step %r failed (session %s)\n%s", flow_cls.name, step, session.id, failure)
         persist = kit.sessions.insert if new else kit.sessions.save

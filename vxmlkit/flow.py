@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 import json
+import os
 import re
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,7 +21,8 @@ from urllib.parse import parse_qsl
 
 from .answers import AnswerError, read_answer, rebuild_objects
 
-__all__ = ["Flow", "step", "Call", "CallParams", "ParameterError", "FlowDefinitionError", "parse_call_parameters"]
+__all__ = ["Flow", "step", "Call", "CallParams", "ParameterError", "FlowDefinitionError", "parse_call_parameters",
+           "step_failure"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -372,3 +375,31 @@ def _is_instance(value: Any, kind: type) -> bool:
     if kind in (int, float, Decimal) and isinstance(value, bool):
         return False
     return isinstance(value, kind) and not (kind is _dt.date and isinstance(value, _dt.datetime))
+
+
+_ROUTE_FILES = frozenset(os.path.join(os.path.dirname(__file__), name) for name in ("blueprints.py", "flow.py"))
+
+
+def step_failure(exc: BaseException, where: str, outside: BaseException | None = None) -> str:
+    """The text of a step's failure, the flow author's exception first.
+
+    The traceback starts at the step's own code (vxmlkit's request handling before it is left
+    out), and ``outside``, the exception that was being handled when the request came in (the
+    voice browser's transition when the simulator calls the app in-process), is not shown as
+    the cause of the step's error.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if outside is not None and current.__context__ is outside:
+            current.__context__ = None
+        current = current.__cause__ or current.__context__
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename in _ROUTE_FILES:
+        tb = tb.tb_next
+    if tb is not None and tb.tb_frame.f_code.co_filename in _ROUTE_FILES:
+        tb = exc.__traceback__  # vxmlkit's own error: keep every frame
+    headline = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    body = "".join(traceback.format_exception(type(exc), exc, tb))
+    return f"{where} raised {headline}\n{body}"

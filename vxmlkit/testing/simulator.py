@@ -48,6 +48,16 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _matches(expected: str | re.Pattern[str], heard: list[str]) -> bool:
+    """Whether ``expected`` is in one of the prompts ``heard`` or in them joined (case- and
+    whitespace-insensitively for text)."""
+    joined = " ".join(heard)
+    if isinstance(expected, re.Pattern):
+        return any(expected.search(p) for p in heard) or expected.search(joined) is not None
+    wanted = _normalise(expected)
+    return any(wanted in _normalise(p) for p in heard) or wanted in _normalise(joined)
+
+
 def _local_url(url: str) -> str:
     """A fetched URL without host and token, as a transcript shows it (stable between runs)."""
     parts = urlsplit(url)
@@ -87,6 +97,7 @@ class Call:
     # -- the caller's actions ------------------------------------------------------------------
 
     def _give(self, given: Input, action: str) -> Call:
+        __tracebackhide__ = True
         if self.session.ended is not None:
             raise AssertionError(f"cannot {action}: the call has ended ({self._how_it_ended()})\n{self._context()}")
         if self.session.waiting is None:
@@ -99,26 +110,32 @@ class Call:
 
     def press(self, keys: str) -> Call:
         """Press keys (``"1"``, ``"4111111111111111#"``) and run to the next wait or the end."""
+        __tracebackhide__ = True
         return self._give(Input.dtmf(keys), f"press {keys!r}")
 
     def say(self, text: str) -> Call:
         """Speak ``text`` and run to the next wait or the end."""
+        __tracebackhide__ = True
         return self._give(Input.speech(text), f"say {text!r}")
 
     def silence(self) -> Call:
         """Say nothing until the timeout (noinput)."""
+        __tracebackhide__ = True
         return self._give(Input.noinput(), "stay silent")
 
     def nomatch(self) -> Call:
         """Answer with something no grammar matches (nomatch)."""
+        __tracebackhide__ = True
         return self._give(Input.nomatch(), "answer out of grammar")
 
     def record(self, seconds: float = 2.0) -> Call:
         """Speak into a recording of ``seconds`` (when the call is recording)."""
+        __tracebackhide__ = True
         return self._give(Input.recording(seconds), "record")
 
     def transfer_ends(self, outcome: str = "far_end_disconnect") -> Call:
         """End the transfer the call is making: busy, noanswer, far_end_disconnect ..."""
+        __tracebackhide__ = True
         return self._give(Input.transfer(outcome), f"end the transfer with {outcome!r}")
 
     def hang_up(self) -> Call:
@@ -145,21 +162,32 @@ class Call:
         A string matches case- and whitespace-insensitively anywhere in one prompt or in the
         prompts joined; a compiled regex is searched the same way.
         """
+        __tracebackhide__ = True
         heard = self.heard
-        joined = " ".join(heard)
-        if isinstance(expected, re.Pattern):
-            found = any(expected.search(p) for p in heard) or expected.search(joined) is not None
-            shown = f"/{expected.pattern}/"
-        else:
-            wanted = _normalise(expected)
-            found = any(wanted in _normalise(p) for p in heard) or wanted in _normalise(joined)
-            shown = repr(expected)
-        if not found:
-            raise AssertionError(f"the caller did not hear {shown}\n{self._context()}")
+        shown = f"/{expected.pattern}/" if isinstance(expected, re.Pattern) else repr(expected)
+        if not _matches(expected, heard):
+            earlier = self._heard_earlier(expected)
+            raise AssertionError(f"the caller did not hear {shown} since the last input{earlier}\n{self._context()}")
         return self
+
+    def _heard_earlier(self, expected: str | re.Pattern[str]) -> str:
+        """Where ``expected`` was heard before the last input, as a clause of a message ('' if never)."""
+        heard: list[str] = []
+        after = "the start of the call"
+        last_match = ""
+        for entry in self.session.transcript:
+            if entry.kind == "heard":
+                heard.append(entry.text)
+            elif entry.kind == "input":
+                if heard and _matches(expected, heard):
+                    last_match = f"; it was heard earlier, after {after}, before {_input_line(entry.text, entry.data)}"
+                heard = []
+                after = _input_line(entry.text, entry.data)
+        return last_match
 
     def does_not_hear(self, unexpected: str) -> Call:
         """Assert the caller did not hear ``unexpected`` since the last input."""
+        __tracebackhide__ = True
         if _normalise(unexpected) in _normalise(" ".join(self.heard)):
             raise AssertionError(f"the caller heard {unexpected!r}\n{self._context()}")
         return self
@@ -171,15 +199,17 @@ class Call:
 
     def hangs_up(self) -> Call:
         """Assert the app ended the call (a disconnect or an exit), not an error or the caller."""
-        if self.session.ended not in ("disconnect", "exit"):
-            raise AssertionError(f"expected the app to end the call, but {self._how_it_ended()}\n{self._context()}")
+        __tracebackhide__ = True
         failure = self.failure
         if failure:
-            raise AssertionError(f"the call ended, but a step failed:\n{failure}\n{self._context()}")
+            raise AssertionError(f"the call ended because a {failure}\n{self._context(failure=False)}")
+        if self.session.ended not in ("disconnect", "exit"):
+            raise AssertionError(f"expected the app to end the call, but {self._how_it_ended()}\n{self._context()}")
         return self
 
     def transferred_to(self, number: str) -> Call:
         """Assert the call was transferred to ``number`` (``+1617...`` or a tel:/sip: URI)."""
+        __tracebackhide__ = True
         actual = self.session.transferred_to
         wanted = number if ":" in number else f"tel:{number}"
         if actual is None or actual.removeprefix("tel:") != wanted.removeprefix("tel:"):
@@ -263,12 +293,12 @@ class Call:
             how += f" to {s.transferred_to}"
         return how
 
-    def _context(self) -> str:
+    def _context(self, *, failure: bool = True) -> str:
         heard = self.heard
         lines = ["heard since the last input:"]
         lines += [f"  {p!r}" for p in heard] or ["  (nothing)"]
         lines.append(self._how_it_ended())
-        failure = self.failure
+        failure = failure and self.failure
         if failure:
             lines.append("the flow failed:")
             lines.append(failure.rstrip())
