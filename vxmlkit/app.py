@@ -21,7 +21,7 @@ from flask import Flask
 from .extension import VxmlKit
 from .flow import Flow
 
-__all__ = ["create_app", "example_flows", "load_app"]
+__all__ = ["create_app", "example_flows", "instance_folder", "load_app"]
 
 
 def example_flows() -> list[type[Flow]]:
@@ -45,13 +45,18 @@ def _instance_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def instance_folder() -> Path:
+    """Where the example app keeps its store and secret key: ``VXMLKIT_INSTANCE_PATH`` or ``./instance``."""
+    return Path(os.environ.get("VXMLKIT_INSTANCE_PATH", "instance")).resolve()
+
+
 def create_app(config: Mapping[str, Any] | None = None, *, flows: Iterable[type[Flow]] | None = None) -> Flask:
     """A Flask app serving ``flows`` (default: the example flows) with vxmlkit's defaults.
 
     ``config`` overrides settings (any ``VXMLKIT_*`` key, ``SECRET_KEY``, ``TESTING`` ...);
     unset ``VXMLKIT_*`` keys also come from the environment.
     """
-    instance = Path(os.environ.get("VXMLKIT_INSTANCE_PATH", "instance")).resolve()
+    instance = instance_folder()
     app = Flask("vxmlkit", instance_path=str(instance), instance_relative_config=True)
     if config:
         app.config.update(config)
@@ -62,27 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, flows: Iterable[type[
 
 
 def load_app(spec: str | None = None) -> Flask:
-    """The app named by ``module:factory``, ``module:factory()`` or ``module:app`` (None: :func:`create_app`)."""
-    if not spec:
-        return create_app()
-    module_name, _, attr = spec.partition(":")
-    attr = attr.strip() or "create_app"
-    call = attr.endswith("()")
-    attr = attr.removesuffix("()")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise LookupError(f"cannot import {module_name!r} for --app {spec!r}: {exc}") from exc
-    try:
-        target = getattr(module, attr)
-    except AttributeError:
-        raise LookupError(f"{module_name!r} has no {attr!r} (--app {spec!r})") from None
-    if isinstance(target, Flask):
-        return target
-    if callable(target):
-        app = target()
-        if isinstance(app, Flask):
-            return app
-    if call or not isinstance(target, Flask):
-        raise LookupError(f"--app {spec!r} must name a Flask app or a factory returning one")
-    return target
+    """The app named by ``spec`` (see :mod:`vxmlkit.discovery`); None: :func:`create_app`."""
+    from .discovery import import_app
+
+    return import_app(spec) if spec else create_app()

@@ -5,7 +5,8 @@ Configuration (Flask config keys, each may also come from the environment):
 ``VXMLKIT_URL_PREFIX``
     Where the routes live (default ``/vxml``): ``<prefix>/<flow>/start`` is a flow's start_url.
 ``VXMLKIT_DATABASE_URL``
-    The store (default: a SQLite file ``vxmlkit.sqlite3`` in the app's instance folder).
+    The store (default: a SQLite file ``vxmlkit.sqlite3`` in the app's instance folder), opened
+    when first used.
 ``VXMLKIT_SECRET_KEY``
     Signs the URLs written into documents (default: the app's ``SECRET_KEY``; one is required).
 ``VXMLKIT_TOKEN_MAX_AGE``
@@ -135,12 +136,15 @@ class VxmlKit:
         self.sms_signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]), salt="vxmlkit.sms")
         self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report")
         self.sms_sealer = Sealer(secret, purpose="sms")
-        self.use_store(Store(str(config["VXMLKIT_DATABASE_URL"])))
+        # The store opens on first use: an app that is only inspected (vxmlkit flows) or given
+        # another store first (a test, vxmlkit simulate) never creates or touches its database.
+        self.database_url = str(config["VXMLKIT_DATABASE_URL"])
+        self._store: Store | None = None
         from .sms.gateways import gateway_from_config, sms_settings
 
         # Read now so that a missing gateway setting fails at start-up, not during a call.
         self.sms_settings = sms_settings(config)
-        self.sms_gateway = gateway_from_config(config, self.store)
+        self._sms_gateway = gateway_from_config(config, None)  # type: ignore[arg-type]  # the outbox gets the store when it opens
         extra = config.get("VXMLKIT_TEMPLATE_FOLDERS") or []
         if isinstance(extra, str):
             extra = [part for part in extra.split(os.pathsep) if part]
@@ -165,12 +169,44 @@ class VxmlKit:
 
     def use_store(self, store: Store) -> None:
         """Keep sessions, results and messages in ``store`` from now on (a test's fresh file)."""
-        self.store = store
-        self.sessions = SessionStore(store)
-        self.results = ResultStore(store)
-        outbox = getattr(self, "sms_gateway", None)
+        self._store = store
+        self._sessions = SessionStore(store)
+        self._results = ResultStore(store)
+        outbox = getattr(self, "_sms_gateway", None)
         if outbox is not None and getattr(outbox, "records_messages", False):
             outbox.store = store
+
+    @property
+    def store(self) -> Store:
+        """The store of sessions, results and messages (``VXMLKIT_DATABASE_URL``), opened on first use."""
+        if self._store is None:
+            self.use_store(Store(self.database_url))
+        assert self._store is not None
+        return self._store
+
+    @property
+    def sessions(self) -> SessionStore:
+        """The call sessions in :attr:`store`."""
+        self.store  # noqa: B018 - opens the store
+        return self._sessions
+
+    @property
+    def results(self) -> ResultStore:
+        """The call results in :attr:`store`."""
+        self.store  # noqa: B018 - opens the store
+        return self._results
+
+    @property
+    def sms_gateway(self) -> Any:
+        """The SMS gateway; the outbox gateway records into :attr:`store`."""
+        gateway = self._sms_gateway
+        if getattr(gateway, "records_messages", False) and getattr(gateway, "store", None) is None:
+            gateway.store = self.store
+        return gateway
+
+    @sms_gateway.setter
+    def sms_gateway(self, gateway: Any) -> None:
+        self._sms_gateway = gateway
 
     @property
     def strict(self) -> bool:

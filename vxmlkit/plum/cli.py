@@ -26,6 +26,7 @@ from vxmlkit.plum import rules
 from vxmlkit.plum.csvfile import BadRow, read_campaign_csv
 from vxmlkit.plum.errors import CallListError, OutboundError, RuleViolation
 from vxmlkit.plum.models import QueuedCall, QueuedCampaign
+from vxmlkit.discovery import app_option
 from vxmlkit.plum.outbound import DEFAULT_OUTBOUND_URL, OutboundClient
 from vxmlkit.plum.scheduler import DEFAULT_SCHEDULER_URL, SchedulerClient
 from vxmlkit.plum.transport import ProgressCallback
@@ -222,12 +223,9 @@ class _UploadBar:
 
 
 def _load_app_and_settings(app_spec: str | None) -> tuple[Any, PlumSettings]:
-    from vxmlkit.app import load_app
+    from vxmlkit.discovery import cli_app
 
-    try:
-        app = load_app(app_spec)
-    except LookupError as error:
-        raise click.UsageError(str(error)) from None
+    app = cli_app(app_spec).app
     public_url = os.environ.get(ENV_PUBLIC_URL)
     if public_url:
         app.config[ENV_PUBLIC_URL] = public_url
@@ -278,8 +276,7 @@ def _fail(error: Exception) -> click.ClickException:
     return click.ClickException(str(error))
 
 
-_app_option = click.option("--app", "app_spec", default=None, metavar="MODULE:FACTORY", envvar="VXMLKIT_APP",
-                           help="The vxmlkit Flask app (default: the example flows).")
+_app_option = app_option
 _retries_option = click.option("--retries", type=int, default=None, help="Retries after a failed attempt (0-10).")
 _interval_option = click.option("--retry-interval", type=int, default=None, help="Seconds between retries (60-172800).")
 _at_option = click.option("--at", default=None, help='When to start: a UNIX time or Plum natural text ("+1 hour").')
