@@ -30,6 +30,7 @@ from .sms import (
     SmsMessage,
     check_text,
     normalise_recipient,
+    record_refused,
     redact,
     send_and_record,
     update_status,
@@ -225,7 +226,10 @@ def make_blueprint(kit: VxmlKit) -> Blueprint:
         except SmsError as exc:
             shown = redact(str(order["to"])) if private else str(order["to"])[:40]
             log.warning("vxmlkit sms from %s.%s to %r not sent: %s", flow.name, order["step"], shown, exc.reason)
-            return "failed", exc.reason, None
+            refused = SmsMessage(to=str(order["to"])[:64], text=str(order["text"]), sender=order["sender"],
+                                 flow=flow.name, call_session=session.id, private=private, step=str(order["step"]),
+                                 attempt=int(order["attempt"]))
+            return "failed", exc.reason, record_refused(kit.store, refused, exc, gateway=kit.sms_gateway.name).id
         timeout = float(order["timeout"])
         message = SmsMessage(
             to=to, text=text, sender=order["sender"] or settings.sender, flow=flow.name, call_session=session.id,

@@ -43,15 +43,21 @@ def interpret_key_line(line: str) -> tuple[str, str]:
     return "invalid", "type keys (0-9, *, #), s for silence, :words to speak, ? for nonsense, q to hang up"
 
 
+#: The transcript lines the interactive phone shows: what the caller hears, texts, transfers.
+_SHOWN = ("heard: ", "sms: ", "transfer: ", "record: ")
+
+
 def _phone(call: Any, read_line: Callable[[], str | None], echo: Callable[[str], None]) -> None:
     """Play an interactive phone until the call ends or the input runs out."""
     shown = 0
 
     def show_new() -> None:
         nonlocal shown
-        for prompt in call.prompts[shown:]:
-            echo(f"  heard: {prompt}")
-        shown = len(call.prompts)
+        lines = call.transcript.lines
+        for line in lines[shown:]:
+            if line.startswith(_SHOWN):
+                echo(f"  {line}")
+        shown = len(lines)
 
     show_new()
     while call.ended is None:

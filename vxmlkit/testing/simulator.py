@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -240,22 +240,35 @@ class Call:
 
     @property
     def sms(self) -> list[SentMessage]:
-        """The text messages this call sent, oldest first."""
+        """The text messages this call sent or tried to send, oldest first: a message refused
+        before it reached the gateway (an invalid recipient) or failed there (a gateway
+        error) is here too, with ``status`` ``failed`` and the ``error``."""
+        from ..sms.records import list_messages
+
         session = self._stored_session()
         if session is None:
             return []
-        return [
-            SentMessage(to=s.message.to, sender=s.message.sender, text=s.message.text, status=s.status,
-                        error=s.error, private=s.message.private)
-            for s in self._simulator.outbox.sent if s.message.call_session == session.id
-        ]
+        handed = {(s.message.step, s.message.attempt): s for s in self._simulator.outbox.sent
+                  if s.message.call_session == session.id}
+        out: list[SentMessage] = []
+        for row in reversed(list_messages(self._simulator.kit.store, call_session=session.id, limit=10_000)):
+            sent = handed.get((row.step, row.attempt))
+            if sent is not None:  # the gateway has the whole message, also a private one
+                out.append(SentMessage(to=sent.message.to, sender=sent.message.sender, text=sent.message.text,
+                                       status=row.status, error=row.error or sent.error, private=sent.message.private))
+            else:
+                out.append(SentMessage(to=row.recipient, sender=row.sender, text=row.body or "", status=row.status,
+                                       error=row.error, private=row.private))
+        return out
 
     @property
     def transcript(self) -> Transcript:
-        """The call as readable, stable text (heard / pressed / said / fetched / sms / ended)."""
+        """The call as readable, stable text (heard / pressed / said / fetched / sms / transfer /
+        ended), in the order the caller lives it: prompts queued before a fetch or a transfer
+        come before it."""
         lines: list[str] = []
         messages = iter(self.sms)
-        for entry in self.session.transcript:
+        for entry in _caller_order(self.session.transcript):
             kind, data = entry.kind, entry.data
             if kind == "heard":
                 lines.append(f"heard: {entry.text}")
@@ -264,12 +277,10 @@ class Call:
             elif kind == "fetched":
                 url = data.get("url", "")
                 lines.append(f"fetched: {data.get('method', 'GET')} {_local_url(url)}")
-                if "/sms/" in url:
+                if "/sms/" in _local_url(url):
                     message = next(messages, None)
                     if message is not None:
-                        # A private message stays out of transcripts (and golden files); call.sms has it.
-                        text = f"(private message, {len(message.text)} characters)" if message.private else message.text
-                        lines.append(f"sms: to {message.to}: {text} ({message.status})")
+                        lines.append(_sms_line(message))
             elif kind == "ended":
                 lines.append(f"ended: {entry.text}")
             elif kind in ("transfer", "record", "fetchaudio"):
@@ -306,6 +317,43 @@ class Call:
 
     def __repr__(self) -> str:
         return f"<vxmlkit.testing.Call {self.flow} {self._how_it_ended()}>"
+
+
+def _sms_line(message: SentMessage) -> str:
+    # A private message stays out of transcripts (and golden files); call.sms has it.
+    text = f"(private message, {len(message.text)} characters)" if message.private else message.text
+    outcome = f"{message.status}: {message.error}" if message.error else message.status
+    return f"sms: to {message.to}: {text} ({outcome})"
+
+
+def _caller_order(entries: Sequence[Any]) -> list[Any]:
+    """The interpreter's notes in the order the caller lives them.
+
+    The interpreter notes a prompt as heard when it plays the prompt queue, at the next wait;
+    prompts queued before a fetch (its ``queued`` count) or a transfer were heard before it,
+    so they are moved in front of it.
+    """
+    out: list[Any] = []
+    moved: set[int] = set()
+    for index, entry in enumerate(entries):
+        if entry.kind == "heard":
+            if index not in moved:
+                out.append(entry)
+            continue
+        wanted = entry.data.get("queued", 0) if entry.kind == "fetched" else -1 if entry.kind == "transfer" else 0
+        later = index + 1
+        while wanted and later < len(entries):
+            after = entries[later]
+            if after.kind == "input" or (wanted < 0 and after.kind != "heard"):
+                break
+            if after.kind == "heard":
+                if later not in moved:
+                    out.append(after)
+                    moved.add(later)
+                wanted -= 1 if wanted > 0 else 0
+            later += 1
+        out.append(entry)
+    return out
 
 
 def _input_line(text: str, data: Mapping[str, Any]) -> str:
