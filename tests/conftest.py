@@ -7,9 +7,13 @@ present: the project's schema is stricter, never looser.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
 from lxml import etree
 
+from tests.pgserver import PgServer, PgUnavailable, drop_schema, new_schema
 from tests.w3c_oracle import W3C_SCHEMAS, w3c_schema
 from vxmlkit.templating import Renderer
 
@@ -35,3 +39,72 @@ def rendered_documents(monkeypatch: pytest.MonkeyPatch):
         assert schema.validate(root), f"W3C schema rejects a rendered document: {schema.error_log}\n{text}"
 
 
+
+
+# -- the stores: a SQLite file, and a real PostgreSQL server ------------------------------
+
+
+def _postgres_missing(reason: str) -> None:
+    """Skip with ``reason``, or fail when VXMLKIT_REQUIRE_POSTGRES makes PostgreSQL mandatory."""
+    if os.environ.get("VXMLKIT_REQUIRE_POSTGRES", "").strip() not in ("", "0"):
+        pytest.fail(f"PostgreSQL is required (VXMLKIT_REQUIRE_POSTGRES) but unavailable: {reason}", pytrace=False)
+    pytest.skip(f"no PostgreSQL server: {reason}")
+
+
+_postgres_failure: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresForTests]:
+    """A real PostgreSQL server for the session: ``VXMLKIT_TEST_DATABASE_URL``, or a throwaway
+    cluster started here (and stopped at the end)."""
+    if _postgres_failure:
+        _postgres_missing(_postgres_failure[0])
+    given = os.environ.get("VXMLKIT_TEST_DATABASE_URL")
+    if given:
+        yield PostgresForTests(given, None)
+        return
+    try:
+        server = PgServer.create()
+        server.start()
+    except PgUnavailable as exc:
+        _postgres_failure.append(str(exc))
+        _postgres_missing(str(exc))
+    try:
+        yield PostgresForTests(server.url, server)
+    finally:
+        server.destroy()
+
+
+class PostgresForTests:
+    """The session's PostgreSQL: its URL, a fresh schema per test, and the server itself
+    (None when given by URL, so that a test which restarts it skips)."""
+
+    def __init__(self, url: str, server: PgServer | None) -> None:
+        self.url, self.server = url, server
+
+    def new_store_url(self) -> str:
+        return new_schema(self.url)
+
+    def drop(self, url: str) -> None:
+        drop_schema(self.url, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """The URL of a fresh, empty store: a SQLite file, then a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
+        return
+    pg = request.getfixturevalue("postgres")
+    url = pg.new_store_url()
+    yield url
+    pg.drop(url)
+
+
+@pytest.fixture
+def pg_server(postgres: PostgresForTests) -> PgServer:
+    """The throwaway PostgreSQL server itself, for tests that stop and start it."""
+    if postgres.server is None:
+        pytest.skip("PostgreSQL is given by VXMLKIT_TEST_DATABASE_URL: this test must restart it")
+    return postgres.server

@@ -14,7 +14,7 @@ Write a flow::
 and serve it: ``VxmlKit(app, flows=[Hello])`` mounts ``/vxml/hello/start`` on a Flask app.
 """
 
-from .blueprints import Recording
+from .calls import Recording
 from .components import (
     Money,
     answering_machine,

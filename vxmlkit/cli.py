@@ -29,10 +29,10 @@ def cli() -> None:
 @contextmanager
 def temporary_store(kit: Any) -> Iterator[None]:
     """Run with ``kit`` keeping sessions and messages in a throwaway SQLite file (never the app's store)."""
-    from .store import Store
+    from .store import open_store
 
     with tempfile.TemporaryDirectory(prefix="vxmlkit-") as folder:
-        store = Store(f"sqlite:///{folder}/vxmlkit.sqlite3")
+        store = open_store(f"sqlite:///{folder}/vxmlkit.sqlite3")
         kit.use_store(store)
         try:
             yield
@@ -52,6 +52,7 @@ def serve(app_spec: str | None, host: str, port: int) -> None:
 
     app = cli_app(app_spec).app
     kit = get_kit(app)
+    kit.store  # noqa: B018 - opened now: a store that is out of date or down is reported at start-up
     if not app.config.get("VXMLKIT_PUBLIC_URL"):
         app.config["VXMLKIT_PUBLIC_URL"] = f"http://{host}:{port}"
     click.echo(f"Serving {len(kit.flows)} flow(s) at http://{host}:{port} (start URLs, signed):")
@@ -203,17 +204,26 @@ def _since(value: str | None) -> float | None:
 @click.option("--since", default=None, metavar="WHEN", help="Received since an ISO date/time or a duration back (2h, 7d).")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV with a header instead of aligned text.")
 @click.option("--limit", default=None, type=click.IntRange(1), help="At most this many, newest first.")
-def results(app_spec: str | None, flow: str | None, since: str | None, as_csv: bool, limit: int | None) -> None:
+@click.option("--retry-hooks", is_flag=True,
+              help="Instead, run again the on_result hooks that raised or never finished.")
+def results(app_spec: str | None, flow: str | None, since: str | None, as_csv: bool, limit: int | None,
+            retry_hooks: bool) -> None:
     """List how calls ended, as Plum reported them to the result URLs (newest first)."""
     import csv
     import datetime as dt
 
     from .extension import get_kit
-    from .results import FIELDS
+    from .results import FIELDS, run_pending_hooks
 
     found = cli_app(app_spec)
     existing_store(found)
-    rows = get_kit(found.app).results.list(flow=flow, since=_since(since), limit=limit)
+    kit = get_kit(found.app)
+    if retry_hooks:
+        # One pass: a hook that raises again is not retried again until the next run.
+        ran = run_pending_hooks(kit.results, kit.flows, include_errors=True, limit=1000)
+        click.echo(f"{ran} on_result hook(s) run again")
+        return
+    rows = kit.results.list(flow=flow, since=_since(since), limit=limit)
     if as_csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(["received_at", "flow", *FIELDS])
@@ -240,6 +250,10 @@ def _register_optional() -> None:
 
     cli.add_command(sms_group, "sms")
     cli.add_command(outbox_command, "outbox")
+    from .store.cli import db_group, purge_command
+
+    cli.add_command(db_group, "db")
+    cli.add_command(purge_command, "purge")
     from .plum.cli import call_command, campaign_command
     from .testing.cli import simulate_command
 

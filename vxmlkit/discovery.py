@@ -118,14 +118,24 @@ def _example_app(ephemeral: bool) -> FoundApp:
 
 
 def find_app(given: str | None = None, *, ephemeral: bool = False) -> FoundApp:
-    """The app named by ``given`` (``--app``), ``VXMLKIT_APP`` or ``FLASK_APP``, else the example flows."""
-    if given:
-        return FoundApp(import_app(given), given, "--app")
-    for name in ENV_VARS:
-        value = os.environ.get(name, "").strip()
-        if value:
-            return FoundApp(import_app(value), value, name)
-    return _example_app(ephemeral)
+    """The app named by ``given`` (``--app``), ``VXMLKIT_APP`` or ``FLASK_APP``, else the example flows.
+
+    The app's store is opened when first used, not while the app is set up: a command that
+    never touches it (``flows``) or swaps in another (``simulate``) leaves no database behind.
+    """
+    from .extension import DEFER_STORE
+
+    deferred = DEFER_STORE.set(True)
+    try:
+        if given:
+            return FoundApp(import_app(given), given, "--app")
+        for name in ENV_VARS:
+            value = os.environ.get(name, "").strip()
+            if value:
+                return FoundApp(import_app(value), value, name)
+        return _example_app(ephemeral)
+    finally:
+        DEFER_STORE.reset(deferred)
 
 
 def app_option(func: F) -> F:
@@ -154,11 +164,12 @@ def existing_store(found: FoundApp) -> Any:
     results) must not create an empty one where the app never wrote. A ClickException says
     which database it looked for otherwise."""
     from .extension import get_kit
-    from .store import StoreError, _sqlite_path
+    from .store import StoreError
+    from .store.sqlite import sqlite_path
 
     kit = get_kit(found.app)
     try:
-        path = _sqlite_path(kit.database_url)
+        path = sqlite_path(kit.database_url)
     except StoreError:
         return kit.store  # another kind of database: it exists or its server says why not
     if path != ":memory:" and not Path(path).is_file():

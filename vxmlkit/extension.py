@@ -5,8 +5,17 @@ Configuration (Flask config keys, each may also come from the environment):
 ``VXMLKIT_URL_PREFIX``
     Where the routes live (default ``/vxml``): ``<prefix>/<flow>/start`` is a flow's start_url.
 ``VXMLKIT_DATABASE_URL``
-    The store (default: a SQLite file ``vxmlkit.sqlite3`` in the app's instance folder), opened
-    when first used.
+    The store (default: a SQLite file ``vxmlkit.sqlite3`` in the app's instance folder), or
+    ``postgresql://user:password@host/dbname`` (see docs/database.md). Opened when the app is
+    set up; the ``vxmlkit`` commands that only read an app open it on first use, if at all.
+``VXMLKIT_DATABASE_POOL_SIZE``
+    PostgreSQL connections per process at most (default 4).
+``VXMLKIT_DATABASE_TIMEOUT``
+    Seconds to wait for a database lock or connection before answering "try again" (default 5).
+``VXMLKIT_SQLITE_WAL_LIMIT``
+    Bytes past which SQLite's write-ahead log is truncated (default 64 MiB).
+``VXMLKIT_RETENTION_DAYS``
+    Days that ``vxmlkit purge`` keeps sessions, results and SMS records (default 30).
 ``VXMLKIT_SECRET_KEY``
     Signs the URLs written into documents (default: the app's ``SECRET_KEY``; one is required).
 ``VXMLKIT_TOKEN_MAX_AGE``
@@ -34,6 +43,9 @@ Configuration (Flask config keys, each may also come from the environment):
 ``VXMLKIT_SMS_GATEWAY`` and the other SMS settings
     See :mod:`vxmlkit.sms`: ``outbox`` (default, nothing leaves the machine), ``plum`` or
     ``ozeki``; ``VXMLKIT_SMS_SENDER``, ``VXMLKIT_SMS_DEFAULT_REGION``, ``VXMLKIT_SMS_MAX_LENGTH`` ...
+``VXMLKIT_METRICS_PATH``
+    Where Prometheus metrics are served (such as ``/metrics``; default: not served). Needs
+    ``pip install 'vxmlkit[metrics]'``; see docs/production.md for gunicorn's several workers.
 ``VXMLKIT_STRICT_DOCUMENTS``
     True: an invalid rendered document raises :class:`~vxmlkit.templating.DocumentError`;
     False: it is logged and the caller hears the error document. Default: True when the app
@@ -45,24 +57,34 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from .flow import Flow
+from .metrics import Metrics, metrics_from_config
 from .results import ResultStore
-from .store import SessionStore, Store
+from .store import SchemaOutdated, SessionStore, Store, StoreUnavailable, open_store, store_options
 from .templating import Renderer
 from .tokens import Sealer, TokenSigner
 
-__all__ = ["VxmlKit", "get_kit"]
+__all__ = ["VxmlKit", "get_kit", "DEFER_STORE"]
 
 log = logging.getLogger("vxmlkit")
+
+#: True while a command that only reads an app loads it (see :mod:`vxmlkit.discovery`): its
+#: store is then opened on first use, if at all, so that loading creates no database.
+DEFER_STORE: ContextVar[bool] = ContextVar("vxmlkit_defer_store", default=False)
 
 _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_URL_PREFIX": "/vxml",
     "VXMLKIT_DATABASE_URL": None,
+    "VXMLKIT_DATABASE_POOL_SIZE": 4,
+    "VXMLKIT_DATABASE_TIMEOUT": 5.0,
+    "VXMLKIT_SQLITE_WAL_LIMIT": 64 * 1024 * 1024,
+    "VXMLKIT_RETENTION_DAYS": 30,
     "VXMLKIT_SECRET_KEY": None,
     "VXMLKIT_TOKEN_MAX_AGE": 7200,
     "VXMLKIT_VOICEXML_VERSION": None,
@@ -74,6 +96,7 @@ _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_PUBLIC_URL": None,
     "VXMLKIT_REQUIRE_START_TOKEN": None,
     "VXMLKIT_START_TOKEN_MAX_AGE": 40 * 24 * 3600,
+    "VXMLKIT_METRICS_PATH": None,
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -88,6 +111,7 @@ class VxmlKit:
 
     def __init__(self, app: Flask | None = None, *, flows: Iterable[type[Flow]] = ()) -> None:
         self.flows: dict[str, type[Flow]] = {}
+        self.metrics: Metrics = Metrics()
         for flow in flows:
             self.register(flow)
         self.app: Flask | None = None
@@ -136,10 +160,11 @@ class VxmlKit:
         self.sms_signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]), salt="vxmlkit.sms")
         self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report")
         self.sms_sealer = Sealer(secret, purpose="sms")
-        # The store opens on first use: an app that is only inspected (vxmlkit flows) or given
-        # another store first (a test, vxmlkit simulate) never creates or touches its database.
         self.database_url = str(config["VXMLKIT_DATABASE_URL"])
+        self._store_options = store_options(config)
         self._store: Store | None = None
+        if not DEFER_STORE.get():
+            self.store  # noqa: B018 - opened (and its schema checked) now: a server says at start-up what is wrong
         from .sms.gateways import gateway_from_config, sms_settings
 
         # Read now so that a missing gateway setting fails at start-up, not during a call.
@@ -161,9 +186,12 @@ class VxmlKit:
         check_templates(self.flows.values(), self.renderer)
         self.max_input_length = int(config["VXMLKIT_MAX_INPUT_LENGTH"])
         self.max_recording_bytes = int(config["VXMLKIT_MAX_RECORDING_BYTES"])
-        from .blueprints import make_blueprint
+        self.metrics = metrics_from_config(config["VXMLKIT_METRICS_PATH"])
+        from .blueprints import make_blueprint, serve_metrics
 
         app.register_blueprint(make_blueprint(self), url_prefix=config["VXMLKIT_URL_PREFIX"])
+        if self.metrics.enabled:
+            serve_metrics(app, str(config["VXMLKIT_METRICS_PATH"]))
         app.extensions["vxmlkit"] = self
         self.app = app
 
@@ -176,11 +204,28 @@ class VxmlKit:
         if outbox is not None and getattr(outbox, "records_messages", False):
             outbox.store = store
 
+    def _check_schema(self) -> None:
+        """Upgrade SQLite's schema now, or say at start-up that PostgreSQL's must be upgraded.
+
+        The server still starts: until the schema is current (or the database answers) each
+        request meets :class:`~vxmlkit.store.StoreUnavailable` and is answered accordingly.
+        """
+        try:
+            self.store.ready()
+        except SchemaOutdated as exc:
+            log.error("vxmlkit refuses to serve: %s", exc)
+        except StoreUnavailable as exc:
+            log.warning("vxmlkit: the store does not answer at start-up (%s); it is tried again on use", exc)
+        finally:
+            # A worker forked from here opens its own connections.
+            self.store.close()
+
     @property
     def store(self) -> Store:
-        """The store of sessions, results and messages (``VXMLKIT_DATABASE_URL``), opened on first use."""
+        """The store of sessions, results and messages (``VXMLKIT_DATABASE_URL``)."""
         if self._store is None:
-            self.use_store(Store(self.database_url))
+            self.use_store(open_store(self.database_url, **self._store_options))
+            self._check_schema()
         assert self._store is not None
         return self._store
 

@@ -4,6 +4,14 @@ Plum POSTs ``phone_number``, ``message_reference``, ``call_id``, ``result`` (com
 ``callee_type``, ``attempts``, ``last_attempt_timestamp`` and ``duration`` after a call completes
 or its retries are spent. Values outside the documented vocabulary are kept as they came and
 logged, never refused: the platform's word is the record.
+
+A result is answered 200 only once it is stored, with a synced commit (:func:`record_result`
+raises :class:`~vxmlkit.store.StoreUnavailable` otherwise, and the route answers 503 so that
+Plum sends it again). The flow's ``on_result`` hook then runs at least once per stored result:
+each row carries its hook's state (``pending`` until the hook returns, then ``done`` or
+``error``) and when it was last started; a hook still pending after :data:`HOOK_RETRY_AFTER`
+seconds (its process died inside it) is run again by the next result request, or by
+``vxmlkit results --retry-hooks``. Hooks must therefore be idempotent.
 """
 
 from __future__ import annotations
@@ -11,15 +19,20 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
-import sqlite3
 import time
+import traceback
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .store import Store
+from .store import Store, StoreUnavailable
+from .store.base import Row
 
-__all__ = ["CallResult", "ResultStore", "RESULTS", "CALLEE_TYPES"]
+if TYPE_CHECKING:
+    from .flow import Flow
+
+__all__ = ["CallResult", "ResultStore", "RESULTS", "CALLEE_TYPES", "HOOK_RETRY_AFTER", "record_result",
+           "run_hook", "run_pending_hooks"]
 
 log = logging.getLogger("vxmlkit")
 
@@ -29,27 +42,8 @@ CALLEE_TYPES = frozenset(
 )
 FIELDS = ("phone_number", "message_reference", "call_id", "result", "callee_type", "attempts",
           "last_attempt_timestamp", "duration")
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS call_results (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    flow TEXT NOT NULL,
-    phone_number TEXT NOT NULL,
-    message_reference TEXT NOT NULL,
-    call_id TEXT NOT NULL,
-    result TEXT NOT NULL,
-    callee_type TEXT NOT NULL,
-    attempts INTEGER,
-    last_attempt_timestamp TEXT,
-    duration INTEGER,
-    raw TEXT NOT NULL,
-    hook_status TEXT NOT NULL DEFAULT 'pending',
-    hook_error TEXT,
-    received_at REAL NOT NULL,
-    UNIQUE (message_reference, call_id)
-);
-CREATE INDEX IF NOT EXISTS call_results_flow ON call_results (flow, received_at);
-"""
+#: Seconds after which a hook still ``pending`` is taken for dead and run again.
+HOOK_RETRY_AFTER = 300.0
 
 
 def _int_or_none(name: str, value: str) -> int | None:
@@ -125,42 +119,59 @@ class ResultStore:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _ready(self) -> None:
-        self.store.ensure_schema("call_results", _DDL)
-
     def add(self, result: CallResult) -> bool:
-        """Store ``result``; False when the same (message_reference, call_id) is already stored.
+        """Store ``result`` durably; False when the same (message_reference, call_id) is already
+        stored. The new row's hook is ``pending``, started now (the caller runs it next).
 
         The unique key decides, so two identical POSTs at the same moment (threads or
-        processes) store one record and exactly one of them gets True.
+        processes or hosts) store one record and exactly one of them gets True.
         """
-        self._ready()
-        try:
-            with self.store.transaction() as conn:
-                conn.execute(
-                    "INSERT INTO call_results (flow, phone_number, message_reference, call_id, result, callee_type,"
-                    " attempts, last_attempt_timestamp, duration, raw, received_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (result.flow, result.phone_number, result.message_reference, result.call_id, result.result,
-                     result.callee_type, result.attempts, result.last_attempt_timestamp, result.duration,
-                     json.dumps(result.raw), result.received_at),
-                )
-        except sqlite3.IntegrityError:
-            return False
-        return True
+        with self.store.transaction(durable=True) as tx:
+            inserted = tx.execute(
+                "INSERT INTO call_results (flow, phone_number, message_reference, call_id, result, callee_type,"
+                " attempts, last_attempt_timestamp, duration, raw, received_at, hook_status, hook_started_at,"
+                " hook_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, 1)"
+                " ON CONFLICT (message_reference, call_id) DO NOTHING",
+                (result.flow, result.phone_number, result.message_reference, result.call_id, result.result,
+                 result.callee_type, result.attempts, result.last_attempt_timestamp, result.duration,
+                 json.dumps(result.raw), result.received_at, time.time()),
+            ).rowcount
+        return inserted == 1
 
     def mark_hook(self, result: CallResult, status: str, error: str | None = None) -> None:
         """Record how the flow's ``on_result`` hook went (done | error)."""
-        self._ready()
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE call_results SET hook_status = ?, hook_error = ? WHERE message_reference = ? AND call_id = ?",
-                (status, error, result.message_reference, result.call_id),
+        self.store.write(
+            "UPDATE call_results SET hook_status = ?, hook_error = ? WHERE message_reference = ? AND call_id = ?",
+            (status, error, result.message_reference, result.call_id),
+        )
+
+    def claim_stale_hooks(self, *, older_than: float, include_errors: bool = False, limit: int = 20
+                          ) -> list[CallResult]:
+        """Results whose hook was started more than ``older_than`` seconds ago and never
+        finished (and, with ``include_errors``, whose hook raised), each claimed for the caller:
+        its start time moves to now, so no other process claims it for another ``older_than``."""
+        now = time.time()
+        cutoffs = {"pending": now - older_than, **({"error": now} if include_errors else {})}
+        claimed = []
+        for status, cutoff in cutoffs.items():
+            rows = self.store.query(
+                "SELECT * FROM call_results WHERE hook_status = ? AND hook_started_at < ?"
+                " ORDER BY hook_started_at LIMIT ?",
+                (status, cutoff, limit),
             )
+            for row in rows:
+                # Compare-and-set on the start time: of two processes, one wins the row.
+                won = self.store.write(
+                    "UPDATE call_results SET hook_status = 'pending', hook_started_at = ?,"
+                    " hook_attempts = hook_attempts + 1 WHERE id = ? AND hook_status = ? AND hook_started_at = ?",
+                    (now, row["id"], status, row["hook_started_at"]),
+                )
+                if won:
+                    claimed.append(_result(row))
+        return claimed
 
     def list(self, *, flow: str | None = None, since: float | None = None, limit: int | None = None) -> list[CallResult]:
         """Stored results, newest first, optionally of one flow and received after ``since``."""
-        self._ready()
         clauses, args = [], []
         if flow is not None:
             clauses.append("flow = ?")
@@ -174,22 +185,70 @@ class ResultStore:
         sql += " ORDER BY received_at DESC, id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        rows = self.store.connect().execute(sql, args).fetchall()
-        return [
-            CallResult(
-                flow=row["flow"], phone_number=row["phone_number"], message_reference=row["message_reference"],
-                call_id=row["call_id"], result=row["result"], callee_type=row["callee_type"],
-                attempts=row["attempts"], last_attempt_timestamp=row["last_attempt_timestamp"],
-                duration=row["duration"], raw=json.loads(row["raw"]), received_at=row["received_at"],
-            )
-            for row in rows
-        ]
+        return [_result(row) for row in self.store.query(sql, args)]
 
     def hook_status(self, message_reference: str, call_id: str) -> tuple[str, str | None] | None:
         """(hook_status, hook_error) of one stored result, or None."""
-        self._ready()
-        row = self.store.connect().execute(
+        row = self.store.query_one(
             "SELECT hook_status, hook_error FROM call_results WHERE message_reference = ? AND call_id = ?",
             (message_reference, call_id),
-        ).fetchone()
+        )
         return None if row is None else (row["hook_status"], row["hook_error"])
+
+
+def _result(row: Row) -> CallResult:
+    return CallResult(
+        flow=row["flow"], phone_number=row["phone_number"], message_reference=row["message_reference"],
+        call_id=row["call_id"], result=row["result"], callee_type=row["callee_type"],
+        attempts=row["attempts"], last_attempt_timestamp=row["last_attempt_timestamp"],
+        duration=row["duration"], raw=json.loads(row["raw"]), received_at=row["received_at"],
+    )
+
+
+def run_hook(results: ResultStore, flow_cls: type[Flow], result: CallResult) -> bool:
+    """Run the flow's ``on_result`` for a stored result and record how it went; True when it
+    returned. A hook whose outcome cannot be written stays ``pending`` and runs again later."""
+    try:
+        flow_cls().on_result(result)
+    except Exception:
+        log.exception("vxmlkit flow %r on_result failed for %s/%s; the result is kept",
+                      flow_cls.name, result.message_reference[:80], result.call_id[:80])
+        status, error = "error", traceback.format_exc(limit=5)
+    else:
+        status, error = "done", None
+    try:
+        results.mark_hook(result, status, error)
+    except StoreUnavailable as exc:
+        log.warning("vxmlkit on_result of %s/%s ran, but its outcome was not stored (%s); it will run again",
+                    result.message_reference[:80], result.call_id[:80], exc)
+    return status == "done"
+
+
+def record_result(results: ResultStore, flow_cls: type[Flow], result: CallResult) -> bool:
+    """Store ``result`` and run the flow's ``on_result`` once; False when it was stored before.
+
+    Raises :class:`~vxmlkit.store.StoreUnavailable` when the result could not be stored: the
+    sender must be told to send it again (503), never 200.
+    """
+    if not results.add(result):
+        return False
+    run_hook(results, flow_cls, result)
+    return True
+
+
+def run_pending_hooks(results: ResultStore, flows: Mapping[str, type[Flow]], *, older_than: float = HOOK_RETRY_AFTER,
+                      include_errors: bool = False, limit: int = 20) -> int:
+    """Run again the hooks that did not finish (and, with ``include_errors``, those that
+    raised); the number run. A result of a flow not in ``flows`` is left as it is."""
+    ran = 0
+    for result in results.claim_stale_hooks(older_than=older_than, include_errors=include_errors, limit=limit):
+        flow_cls = flows.get(result.flow)
+        if flow_cls is None:
+            log.warning("vxmlkit result %s/%s of unknown flow %r: its on_result cannot run",
+                        result.message_reference[:80], result.call_id[:80], result.flow[:80])
+            continue
+        log.info("vxmlkit runs again the on_result of %s/%s (flow %r)",
+                 result.message_reference[:80], result.call_id[:80], result.flow)
+        run_hook(results, flow_cls, result)
+        ran += 1
+    return ran

@@ -1,8 +1,9 @@
 """The absolute URLs Plum needs for a flow: its start_url and its result_url, both signed.
 
 The base is ``VXMLKIT_PUBLIC_URL`` (where Plum reaches this deployment, such as
-``https://ivr.example.com``); inside a request without it, the request's own host (honouring
-``X-Forwarded-*`` headers when the app wraps itself in werkzeug's ``ProxyFix``). Each URL carries
+``https://ivr.example.com``); inside a request without it, the request's own scheme, host and
+script root (honouring ``X-Forwarded-Proto``, ``-Host`` and ``-Prefix`` when the app wraps itself
+in werkzeug's ``ProxyFix``: see docs/production.md). Each URL carries
 a token signed with the app's secret that the blueprint checks when
 ``VXMLKIT_REQUIRE_START_TOKEN`` is on (the default outside debug and testing).
 """
@@ -33,7 +34,8 @@ def public_base_url(app: Flask) -> str:
     if configured:
         return str(configured).rstrip("/")
     if has_request_context():
-        return request.host_url.rstrip("/")
+        # url_root holds the script root too: a proxy's X-Forwarded-Prefix through ProxyFix.
+        return request.url_root.rstrip("/")
     raise ValueError(
         "set VXMLKIT_PUBLIC_URL to the base URL at which Plum reaches this deployment "
         "(such as https://ivr.example.com) to build absolute start and result URLs"

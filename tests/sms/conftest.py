@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from vxmlkit.store import Store
+from vxmlkit.store import Store, open_store
 
 
 @dataclass
@@ -170,9 +170,9 @@ def closed_port() -> Iterator[int]:
 
 
 @pytest.fixture
-def store(tmp_path) -> Iterator[Store]:
-    """A store in a real SQLite file."""
-    db = Store(f"sqlite:///{tmp_path / 'sms.sqlite3'}")
+def store(store_url: str) -> Iterator[Store]:
+    """A fresh store: a real SQLite file, then a real PostgreSQL schema."""
+    db = open_store(store_url)
     yield db
     db.close()
 

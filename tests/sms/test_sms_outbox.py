@@ -17,7 +17,7 @@ from vxmlkit.sms.records import (
     store_message,
     update_status,
 )
-from vxmlkit.store import Store
+from vxmlkit.store import Store, open_store
 
 
 def receipt(**fields) -> SmsMessage:
@@ -197,7 +197,9 @@ def test_outbox_delivery_report_form(store: Store) -> None:
 
 def test_table_refuses_unknown_statuses(store: Store) -> None:
     result = OutboxGateway(store).send(receipt())
-    with pytest.raises(sqlite3.IntegrityError), store.transaction() as conn:
+    import psycopg
+
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)), store.transaction() as conn:
         conn.execute("UPDATE sms_messages SET status = 'lost' WHERE id = ?", (result.id,))
 
 
@@ -213,10 +215,10 @@ import sys, time
 from pathlib import Path
 from vxmlkit.sms.models import SmsMessage
 from vxmlkit.sms.records import claim_message
-from vxmlkit.store import Store
+from vxmlkit.store import open_store
 
 database, go = sys.argv[1], Path(sys.argv[2])
-store = Store(database)
+store = open_store(database)
 message = SmsMessage(to="+12223459789", text="receipt", call_session="proc", step="charge", attempt=1)
 while not go.exists():
     time.sleep(0.005)
@@ -225,13 +227,13 @@ print(stored.id, owner)
 """
 
 
-def test_claim_from_two_processes_has_one_owner(tmp_path) -> None:
+def test_claim_from_two_processes_has_one_owner(tmp_path, store_url) -> None:
     import subprocess
     import sys
 
-    database = tmp_path / "shared.sqlite3"
+    database = store_url
     go = tmp_path / "go"
-    Store(str(database)).close()
+    open_store(database).ready()
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", CLAIM_SCRIPT, str(database), str(go)], stdout=subprocess.PIPE, text=True

@@ -7,45 +7,25 @@ arrives meanwhile (in any process) waits for that document instead of sending ag
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 from ..store import Store
 
 __all__ = ["claim", "finish", "wait_for_document"]
 
-_DDL = """
-CREATE TABLE IF NOT EXISTS sms_continuations (
-    call_session TEXT NOT NULL,
-    step TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    document TEXT,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (call_session, step, attempt)
-);
-"""
-
-
-def _ready(store: Store) -> None:
-    store.ensure_schema("sms_continuations", _DDL)
-
 
 def claim(store: Store, call_session: str, step: str, attempt: int) -> bool:
     """True when this request is the first for the key and so must send and answer."""
-    _ready(store)
-    try:
-        store.write(
-            "INSERT INTO sms_continuations (call_session, step, attempt, document, created_at) VALUES (?, ?, ?, NULL, ?)",
-            (call_session, step, attempt, time.time()),
-        )
-    except sqlite3.IntegrityError:
-        return False
-    return True
+    inserted = store.write(
+        "INSERT INTO sms_continuations (call_session, step, attempt, document, created_at) VALUES (?, ?, ?, NULL, ?)"
+        " ON CONFLICT (call_session, step, attempt) DO NOTHING",
+        (call_session, step, attempt, time.time()),
+    )
+    return inserted == 1
 
 
 def finish(store: Store, call_session: str, step: str, attempt: int, document: str) -> None:
     """Keep the document the first request answered with."""
-    _ready(store)
     store.write(
         "UPDATE sms_continuations SET document = ? WHERE call_session = ? AND step = ? AND attempt = ?",
         (document, call_session, step, attempt),
@@ -54,14 +34,13 @@ def finish(store: Store, call_session: str, step: str, attempt: int, document: s
 
 def wait_for_document(store: Store, call_session: str, step: str, attempt: int, *, timeout: float) -> str | None:
     """The first request's document, waiting up to ``timeout`` seconds for it."""
-    _ready(store)
     deadline = time.monotonic() + timeout
     delay = 0.01
     while True:
-        row = store.connect().execute(
+        row = store.query_one(
             "SELECT document FROM sms_continuations WHERE call_session = ? AND step = ? AND attempt = ?",
             (call_session, step, attempt),
-        ).fetchone()
+        )
         if row is not None and row["document"] is not None:
             return str(row["document"])
         if time.monotonic() >= deadline:

@@ -12,20 +12,18 @@ Private messages keep no body and only the last 4 digits of the recipient.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
 
-from vxmlkit.sms.models import STATUSES, SmsError, SmsMessage, SmsResult, status_advances
+from vxmlkit.sms.models import SmsError, SmsMessage, SmsResult, status_advances
 from vxmlkit.sms.phone import redact, scrub_number
 from vxmlkit.sms.segments import count_segments, encoding_of
 from vxmlkit.store import Store
+from vxmlkit.store.base import Row
 
 __all__ = [
-    "SMS_SCHEMA",
     "StoredSms",
-    "ensure_sms_schema",
     "claim_message",
     "store_message",
     "record_outcome",
@@ -36,34 +34,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("vxmlkit.sms")
-
-_STATUS_LIST = ", ".join(f"'{status}'" for status in STATUSES)
-
-SMS_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS sms_messages (
-    id TEXT PRIMARY KEY,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    flow TEXT,
-    call_session TEXT,
-    step TEXT,
-    attempt INTEGER,
-    recipient TEXT NOT NULL,
-    sender TEXT,
-    body TEXT,
-    private INTEGER NOT NULL DEFAULT 0,
-    segments INTEGER NOT NULL,
-    encoding TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ({_STATUS_LIST})),
-    gateway TEXT NOT NULL,
-    provider_id TEXT,
-    error TEXT,
-    UNIQUE (call_session, step, attempt)
-);
-CREATE INDEX IF NOT EXISTS sms_messages_provider_id ON sms_messages (provider_id);
-CREATE INDEX IF NOT EXISTS sms_messages_created_at ON sms_messages (created_at);
-"""
-
 
 @dataclass(frozen=True)
 class StoredSms:
@@ -93,12 +63,7 @@ class StoredSms:
         return SmsResult(id=self.provider_id or self.id, status=self.status, segments=self.segments, error=self.error)
 
 
-def ensure_sms_schema(store: Store) -> None:
-    """Create the ``sms_messages`` table and its indexes if they do not exist."""
-    store.ensure_schema("sms_messages", SMS_SCHEMA)
-
-
-def _row(row: sqlite3.Row | None) -> StoredSms | None:
+def _row(row: Row | None) -> StoredSms | None:
     if row is None:
         return None
     data = dict(row)
@@ -144,19 +109,16 @@ def claim_message(store: Store, message: SmsMessage, *, gateway: str) -> tuple[S
     """Insert ``message`` in ``sending`` status unless its ``(call_session, step, attempt)``
     already has a row. Returns the row and True when this caller inserted it (and so must send
     it), or the existing row and False (someone else sends, or has sent, it)."""
-    ensure_sms_schema(store)
     values = _values(message, status="sending", gateway=gateway, record_id=uuid.uuid4().hex, now=time.time())
     # One statement, atomic on its own: the unique key decides who sends, in any process.
-    conn = store.connect()
-    # fetchall() runs the statement to its end, so its implicit transaction commits here.
-    returned = conn.execute(_INSERT + " ON CONFLICT (call_session, step, attempt) DO NOTHING RETURNING *", values).fetchall()
+    returned = store.write_returning(_INSERT + " ON CONFLICT (call_session, step, attempt) DO NOTHING RETURNING *", values)
     row = returned[0] if returned else None
     inserted = row is not None
     if not inserted:
-        row = conn.execute(
+        row = store.query_one(
             "SELECT * FROM sms_messages WHERE call_session = ? AND step = ? AND attempt = ?",
             (message.call_session, message.step, message.attempt),
-        ).fetchone()
+        )
     stored = _row(row)
     assert stored is not None  # inserted just now, or the conflicting row exists
     return stored, bool(inserted)
@@ -168,28 +130,28 @@ def store_message(
     """Store ``message`` with ``status``, or, when its ``(call_session, step, attempt)`` is
     already stored, move that row on to ``status`` (never backwards). With
     ``provider_id_is_id`` the row's own id doubles as the provider id (the local outbox)."""
-    ensure_sms_schema(store)
     values = _values(message, status=status, gateway=gateway, record_id=uuid.uuid4().hex, now=time.time())
-    with store.transaction() as conn:
-        inserted = conn.execute(_INSERT + " ON CONFLICT (call_session, step, attempt) DO NOTHING", values).rowcount
+    with store.transaction() as tx:
+        inserted = tx.execute(_INSERT + " ON CONFLICT (call_session, step, attempt) DO NOTHING", values).rowcount
         if inserted:
             record_id = values["id"]
         else:
-            existing = conn.execute(
-                "SELECT id, status FROM sms_messages WHERE call_session = ? AND step = ? AND attempt = ?",
+            existing = tx.execute(
+                "SELECT id, status FROM sms_messages WHERE call_session = ? AND step = ? AND attempt = ?"
+                + store.lock_rows,
                 (message.call_session, message.step, message.attempt),
             ).fetchone()
             record_id = existing["id"]
             if status_advances(existing["status"], status):
-                conn.execute(
+                tx.execute(
                     "UPDATE sms_messages SET status = ?, gateway = ?, updated_at = ? WHERE id = ?",
                     (status, gateway, time.time(), record_id),
                 )
         if provider_id_is_id:
-            conn.execute(
+            tx.execute(
                 "UPDATE sms_messages SET provider_id = id WHERE id = ? AND provider_id IS NULL", (record_id,)
             )
-        row = conn.execute("SELECT * FROM sms_messages WHERE id = ?", (record_id,)).fetchone()
+        row = tx.execute("SELECT * FROM sms_messages WHERE id = ?", (record_id,)).fetchone()
     stored = _row(row)
     assert stored is not None
     return stored
@@ -198,10 +160,9 @@ def store_message(
 def record_outcome(store: Store, record_id: str, message: SmsMessage, outcome: SmsResult | SmsError) -> StoredSms:
     """Write what the gateway answered for a claimed row: the provider id and status, or
     ``failed`` with the error. A status already moved further by a delivery report stays."""
-    ensure_sms_schema(store)
     now = time.time()
-    with store.transaction() as conn:
-        current = conn.execute("SELECT status FROM sms_messages WHERE id = ?", (record_id,)).fetchone()
+    with store.transaction() as tx:
+        current = tx.execute("SELECT status FROM sms_messages WHERE id = ?" + store.lock_rows, (record_id,)).fetchone()
         if current is None:
             raise KeyError(f"no SMS record with id {record_id!r}")
         error: str | None
@@ -212,12 +173,12 @@ def record_outcome(store: Store, record_id: str, message: SmsMessage, outcome: S
             error = scrub_number(outcome.error, message.to) if outcome.error and message.private else outcome.error
         if not status_advances(current["status"], status):
             status = current["status"]
-        conn.execute(
+        tx.execute(
             "UPDATE sms_messages SET status = ?, provider_id = COALESCE(?, provider_id), error = ?,"
             " updated_at = ? WHERE id = ?",
             (status, provider_id, error, now, record_id),
         )
-        row = conn.execute("SELECT * FROM sms_messages WHERE id = ?", (record_id,)).fetchone()
+        row = tx.execute("SELECT * FROM sms_messages WHERE id = ?", (record_id,)).fetchone()
     stored = _row(row)
     assert stored is not None
     return stored
@@ -225,8 +186,7 @@ def record_outcome(store: Store, record_id: str, message: SmsMessage, outcome: S
 
 def get_message(store: Store, record_id: str) -> StoredSms | None:
     """The row with this id, or None."""
-    ensure_sms_schema(store)
-    return _row(store.connect().execute("SELECT * FROM sms_messages WHERE id = ?", (record_id,)).fetchone())
+    return _row(store.query_one("SELECT * FROM sms_messages WHERE id = ?", (record_id,)))
 
 
 def list_messages(
@@ -234,7 +194,6 @@ def list_messages(
     call_session: str | None = None,
 ) -> list[StoredSms]:
     """Stored messages, newest first, optionally only one flow's, one status's, one call's."""
-    ensure_sms_schema(store)
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
     clauses: list[str] = []
@@ -249,9 +208,7 @@ def list_messages(
         clauses.append("status = ?")
         params.append(status)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = store.connect().execute(
-        f"SELECT * FROM sms_messages{where} ORDER BY created_at DESC, rowid DESC LIMIT ?", (*params, limit)
-    ).fetchall()
+    rows = store.query(f"SELECT * FROM sms_messages{where} ORDER BY created_at DESC, id DESC LIMIT ?", (*params, limit))
     return [stored for stored in map(_row, rows) if stored is not None]
 
 
@@ -259,12 +216,13 @@ def update_status(store: Store, provider_id: str, status: str) -> bool:
     """Apply a delivery report: move the message(s) with this provider id to ``status`` when
     that is further along (see :func:`~vxmlkit.sms.models.status_advances`). Repeated and late
     reports change nothing. Returns False when no message has this provider id."""
-    ensure_sms_schema(store)
-    with store.transaction() as conn:
-        rows = conn.execute("SELECT id, status FROM sms_messages WHERE provider_id = ?", (provider_id,)).fetchall()
+    with store.transaction() as tx:
+        rows = tx.query(
+            "SELECT id, status FROM sms_messages WHERE provider_id = ?" + store.lock_rows, (provider_id,)
+        )
         for row in rows:
             if status_advances(row["status"], status):
-                conn.execute(
+                tx.execute(
                     "UPDATE sms_messages SET status = ?, updated_at = ? WHERE id = ?", (status, time.time(), row["id"])
                 )
     if not rows:

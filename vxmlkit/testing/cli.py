@@ -113,7 +113,7 @@ def simulate_command(app_spec: str | None, store_url: str | None, flow: str, pho
     """
     from ..cli import temporary_store
     from ..extension import get_kit
-    from ..store import Store
+    from ..store import open_store
 
     try:
         inputs = parse_inputs(input_texts)
@@ -130,7 +130,7 @@ def simulate_command(app_spec: str | None, store_url: str | None, flow: str, pho
     if kit.flow(flow) is None:
         raise click.UsageError(f"no flow {flow!r}; known: {', '.join(sorted(kit.flows))}")
     if store_url is not None:
-        kit.use_store(Store(store_url))
+        kit.use_store(open_store(store_url))
         _simulate(app, flow, phone, parameters, callee_type, inputs, bool(input_texts), as_json)
     else:
         with temporary_store(kit):

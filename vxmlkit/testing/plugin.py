@@ -57,12 +57,12 @@ def vxml_app(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
 def simulator(vxml_app: Any, tmp_path: Path) -> Iterator[Any]:
     """A simulator with a fresh store and a fresh SMS outbox for this test."""
     from ..extension import get_kit
-    from ..store import Store
+    from ..store import open_store
     from .simulator import Simulator
 
     kit = get_kit(vxml_app)
     previous = kit.store
-    kit.use_store(Store(f"sqlite:///{tmp_path / 'vxmlkit-simulator.sqlite3'}"))
+    kit.use_store(open_store(f"sqlite:///{tmp_path / 'vxmlkit-simulator.sqlite3'}"))
     try:
         yield Simulator(vxml_app)
     finally:
