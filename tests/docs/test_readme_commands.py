@@ -61,3 +61,12 @@ def test_every_command_example_runs(tmp_path: Path) -> None:
         result = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
                                 stdin=subprocess.DEVNULL, timeout=120)
         assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+
+
+def test_every_setting_is_in_the_readme_or_the_docs() -> None:
+    package = README.parent / "vxmlkit"
+    used = {name for path in package.rglob("*.py")
+            for name in re.findall(r"\bVXMLKIT_[A-Z0-9]+(?:_[A-Z0-9]+)*\b", path.read_text())}
+    documented = README.read_text() + "".join(path.read_text() for path in (README.parent / "docs").glob("*.md"))
+    missing = sorted(name for name in used if not name.endswith("_") and name not in documented)
+    assert missing == []
