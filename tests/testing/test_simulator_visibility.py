@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pty
+from collections.abc import Iterator
+from contextlib import contextmanager
 import subprocess
 import sys
 from pathlib import Path
@@ -75,16 +77,27 @@ def test_the_transcript_is_in_the_callers_order(app) -> None:
     assert lines[3].startswith("sms: to 12:") and lines[7].startswith("ended: transfer")
 
 
-def test_the_interactive_phone_shows_texts_and_transfers(tmp_path) -> None:
+@contextmanager
+def phone(cwd: Path, *args: str) -> Iterator[int]:
+    """``vxmlkit simulate`` on a real terminal: yields the terminal's leader end."""
     leader, follower = pty.openpty()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
-        [sys.executable, "-c", "from vxmlkit.cli import main; main()", "simulate", "--app", APP, "desk",
-         "--phone", "+16175551234"],
-        stdin=follower, stdout=follower, stderr=follower, env=env, cwd=tmp_path,
+        [sys.executable, "-c", "from vxmlkit.cli import main; main()", "simulate", "--app", APP, *args],
+        stdin=follower, stdout=follower, stderr=follower, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=cwd,
     )
     os.close(follower)
     try:
+        yield leader
+        os.write(leader, b"q\n")
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(leader)
+
+
+def test_the_interactive_phone_shows_texts_and_transfers(tmp_path) -> None:
+    with phone(tmp_path, "desk", "--phone", "+16175551234") as leader:
         _read_until(leader, b"[menu")
         os.write(leader, b"1\n")
         _read_until(leader, b"four digit PIN")
@@ -92,27 +105,9 @@ def test_the_interactive_phone_shows_texts_and_transfers(tmp_path) -> None:
         out = _read_until(leader, b"ended: disconnect")
         assert b"sms: to +16175551234: (private message, 18 characters) (queued)" in out
         assert out.index(b"Sending your code.") < out.index(b"sms: to") < out.index(b"Code sent.")
-        assert process.wait(30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(leader)
     assert os.listdir(tmp_path) == []
-
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from vxmlkit.cli import main; main()", "simulate", "--app", APP, "desk"],
-        stdin=follower, stdout=follower, stderr=follower, env=env, cwd=tmp_path,
-    )
-    os.close(follower)
-    try:
+    with phone(tmp_path, "desk") as leader:
         _read_until(leader, b"[menu")
         os.write(leader, b"2\n")
         out = _read_until(leader, b"transfer: bridge transfer to tel:+16175550100")
         assert b"Connecting you to an agent." in out
-        os.write(leader, b"q\n")
-        process.wait(30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(leader)
