@@ -258,9 +258,15 @@ def _register_optional() -> None:
     from .testing.cli import simulate_command
 
     cli.add_command(simulate_command, "simulate")
+    from .explore.cli import explore_command
+
+    cli.add_command(explore_command, "explore")
 
     cli.add_command(call_command, "call")
     cli.add_command(campaign_command, "campaign")
+    from .emulator.cli import emulate_command
+
+    cli.add_command(emulate_command, "emulate")
     try:
         from .browser.cli import conformance_command, run_command
     except ImportError:  # pragma: no cover - the interpreter is part of the package

@@ -138,6 +138,8 @@ class VxmlKit:
             if key not in app.config:
                 env = os.environ.get(key)
                 app.config[key] = env if env is not None else default
+        # The other VXMLKIT_* settings (the SMS gateway's ...) also come from the environment.
+        app.config.update({k: v for k, v in os.environ.items() if k.startswith("VXMLKIT_") and k not in app.config})
         config = app.config
         if config["VXMLKIT_DATABASE_URL"] is None:
             config["VXMLKIT_DATABASE_URL"] = "sqlite:///" + str(Path(app.instance_path) / "vxmlkit.sqlite3")

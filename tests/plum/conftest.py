@@ -1,6 +1,9 @@
-"""A real HTTP server on 127.0.0.1 that speaks Plum's queuecall.php, queuecalls.php and the
-Call Scheduling and Pacing API the way the seed documents show them. Tests read back every
-request it received and can make any path answer something else (an error, a delay)."""
+"""Real HTTP servers on 127.0.0.1 that speak Plum's queuecall.php, queuecalls.php and the
+Call Scheduling and Pacing API: a hand-made fake written from the seed documents, and
+vxmlkit's own emulator (``vxmlkit emulate``, not dialing). The ``plum`` fixture runs every
+client test against both, so the clients and the emulator keep each other honest. Tests read
+back every request the server received and can make any path answer something else (an
+error, a delay)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -75,6 +79,7 @@ class FakePlum:
         self.campaigns: dict[int, dict[str, Any]] = {}
         self.next_id = 1
         self.base_url = ""
+        self.campaign_ids: list[str] = []
 
     def answer(self, path: str, status: int = 200, body: str = "", *, content_type: str = "text/xml",
                delay: float = 0.0) -> None:
@@ -100,6 +105,7 @@ class FakePlum:
         if "phone_list" not in seen.files:
             return 200, '<queuecalls status="failed"><error>no phone_list</error></queuecalls>', "text/xml"
         name = quoteattr(form.get("campaign_name", ""))
+        self.campaign_ids.append("77")
         return 200, f'<?xml version="1.0"?>\n<queuecalls status="queued" campaign_id="77" campaign_name={name}/>', "text/xml"
 
     # -- scheduler --------------------------------------------------------------------------
@@ -114,6 +120,9 @@ class FakePlum:
         values = {key: items[-1] for key, items in seen.query.items()}
         values.update(seen.form)
         return values
+
+    def _profile_id(self, nickname: str) -> int | None:
+        return next((ident for ident, item in self.profiles.items() if item.get("nickname") == nickname), None)
 
     def scheduler(self, seen: SeenRequest) -> tuple[int, Any]:
         if seen.headers.get("Authorization") != f"Bearer {TOKEN}":
@@ -188,7 +197,7 @@ class FakePlum:
                     {"campaign_id": ident, "start_date": c["start_date"] + " 00:00:00",
                      "end_date": c["end_date"] + " 00:00:00", "start_url": c["start_url"],
                      "result_url": c.get("result_url"), "schedule_nickname": c["schedule"],
-                     "profiles": [{"profile_id": 5, "nickname": p["profile"], "start_time": p["start_time"],
+                     "profiles": [{"profile_id": self._profile_id(p["profile"]), "nickname": p["profile"], "start_time": p["start_time"],
                                    "end_time": p["end_time"]} for p in c["profiles"]]}
                     for ident, c in self.campaigns.items()
                 ]
@@ -260,9 +269,87 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
 
 
-@pytest.fixture
-def plum() -> Iterator[FakePlum]:
-    """The fake Plum services, listening on 127.0.0.1 on a free port."""
+class EmulatedPlum:
+    """vxmlkit's emulator (APIs only, no dialing) behind a recorder that keeps every request
+    and applies the test's overrides, with the fake's interface."""
+
+    def __init__(self) -> None:
+        from vxmlkit.emulator import Emulator, Settings
+
+        self.requests: list[SeenRequest] = []
+        self.overrides: dict[str, Override] = {}
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        self.emulator = Emulator(Settings(login=LOGIN, pin=PIN, token=TOKEN, first_call_id=112850593,
+                                          first_campaign_id=77), dial=False)
+        self.base_url = ""
+
+    def answer(self, path: str, status: int = 200, body: str = "", *, content_type: str = "text/xml",
+               delay: float = 0.0) -> None:
+        """Make ``path`` answer this from now on."""
+        self.overrides[path] = Override(status, body, content_type, delay)
+
+    @property
+    def campaign_ids(self) -> list[str]:
+        return [str(batch.id) for batch in self.emulator.platform.batches.values() if batch.kind == "campaign"]
+
+    @property
+    def campaigns(self) -> dict[int, dict[str, Any]]:
+        """The scheduler campaigns as the fake keeps them: running, and the calls' entries."""
+        return {
+            ident: {"running": campaign.running,
+                    "calls": [call.phone_number + (f", {call.message_reference}" if call.message_reference else "")
+                              for call in campaign.batch.calls]}
+            for ident, campaign in self.emulator.scheduler.campaigns.items()
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = BytesIO(body)
+        headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+        for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            if environ.get(key):
+                headers[key.replace("_", "-").title()] = environ[key]
+        path = environ.get("PATH_INFO", "")
+        form, files = _parse_body(environ.get("CONTENT_TYPE", ""), body)
+        seen = SeenRequest(environ["REQUEST_METHOD"], path, parse_qs(environ.get("QUERY_STRING", ""),
+                                                                      keep_blank_values=True), headers, body, form, files)
+        with self.lock:
+            self.requests.append(seen)
+        override = self.overrides.get(path)
+        if override is None:
+            return self.emulator.app(environ, start_response)
+        if override.delay:
+            self.release.wait(override.delay)
+        payload = override.body.encode("utf-8")
+        start_response(f"{override.status} X", [("Content-Type", override.content_type),
+                                                ("Content-Length", str(len(payload)))])
+        return [payload]
+
+
+def _serve_emulated() -> Iterator[EmulatedPlum]:
+    from werkzeug.serving import make_server
+
+    emulated = EmulatedPlum()
+    server = make_server("127.0.0.1", 0, emulated, threaded=True)
+    emulated.base_url = f"http://127.0.0.1:{server.port}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield emulated
+    finally:
+        emulated.release.set()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(params=["fake", "emulator"])
+def plum(request: pytest.FixtureRequest) -> Iterator[FakePlum | EmulatedPlum]:
+    """Plum's services on 127.0.0.1 on a free port: the hand-made fake, then the emulator."""
+    if request.param == "emulator":
+        yield from _serve_emulated()
+        return
     fake = FakePlum()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True

@@ -122,7 +122,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 def test_campaign_file_is_sent_as_the_phone_list(plum, client, tmp_path) -> None:
     path = _write(tmp_path, "destination,first_name\n16175551234,Ann\ntel:+16175551235;ani=6175550000,Bob\n")
     campaign = queue_campaign_file(client, START, RESULT, path, name="spring", params={"batch": "1"}, retries=1)
-    assert campaign is not None and campaign.calls == 2 and campaign.campaign_id == "77"
+    assert campaign is not None and campaign.calls == 2 and campaign.campaign_id == plum.campaign_ids[-1]
     seen = plum.requests[0]
     assert seen.form["campaign_name"] == "spring" and seen.form["campaign_parameters"] == "batch=1"
     assert seen.files["phone_list"][1].decode().splitlines() == [
@@ -273,7 +273,7 @@ def test_campaign_command_sends_the_file(plum, env, tmp_path) -> None:
     result = CliRunner().invoke(campaign_command, ["payment-reminder", str(path), "--name", "spring",
                                                    "--retries", "1"])
     assert result.exit_code == 0, result.output
-    assert "Queued campaign 'spring' (id 77) with 2 call(s)." in result.output
+    assert f"Queued campaign 'spring' (id {plum.campaign_ids[-1]}) with 2 call(s)." in result.output
     seen = plum.requests[0]
     assert seen.path == "/webservice/queuecalls.php"
     assert "/payment-reminder/start?t=" in seen.form["start_url"]

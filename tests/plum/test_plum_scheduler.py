@@ -216,13 +216,13 @@ def test_list_get_update_start_stop_delete_campaign(plum, scheduler) -> None:
     _campaign(scheduler)
     (listed,) = scheduler.list_campaigns()
     assert listed.id == 3 and listed.schedule == "3wkdays" and listed.start_date == "2022-01-01 00:00:00"
-    assert listed.profiles[0].profile == "MorningPace" and listed.profiles[0].profile_id == 5
+    assert listed.profiles[0].profile == "MorningPace" and listed.profiles[0].profile_id == 2
     assert scheduler.get_campaign(3) == listed
-    scheduler.update_campaign(3, schedule=11, start_date="2022-04-15", end_date="2022-04-30",
+    scheduler.update_campaign(3, schedule=1, start_date="2022-04-15", end_date="2022-04-30",
                               profiles=[CampaignProfile("MorningPace", "08:00", "23:00")])
     seen = plum.requests[-1]
     assert seen.method == "PATCH" and seen.path == "/api/campaigns/3"
-    assert seen.query["schedule"] == ["11"] and seen.query["start_date"] == ["2022-04-15"]
+    assert seen.query["schedule"] == ["1"] and seen.query["start_date"] == ["2022-04-15"]
     assert json.loads(seen.query["profiles"][0]) == [{"profile": "MorningPace", "start_time": "08:00",
                                                       "end_time": "23:00"}]
     scheduler.start_campaign(3)

@@ -1,5 +1,6 @@
 """A real HTTP server on 127.0.0.1 for the SMS gateway tests: each test sets how it answers
-and reads back every request it saw."""
+and reads back every request it saw. :class:`EmulatedSmsProvider` serves vxmlkit's emulator
+(``vxmlkit emulate``) with the same interface, so the Plum gateway's tests run against both."""
 
 from __future__ import annotations
 
@@ -176,3 +177,61 @@ def store(store_url: str) -> Iterator[Store]:
     yield db
     db.close()
 
+
+
+class EmulatedSmsProvider:
+    """vxmlkit's emulator (not dialing, so no delivery report leaves) behind a recorder with
+    the provider stand-in's interface: ``requests``, ``count()``, ``base_url``."""
+
+    def __init__(self, login: str, password: str, rules_yaml: str = "") -> None:
+        from vxmlkit.emulator import Emulator, Settings, parse_rules
+
+        self.requests: list[SeenRequest] = []
+        self.lock = threading.Lock()
+        self.emulator = Emulator(Settings(login=login, pin=password), callees=parse_rules(rules_yaml, kind="yaml"),
+                                 dial=False)
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.requests)
+
+    def __call__(self, environ: dict, start_response: Callable) -> object:
+        from io import BytesIO
+
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = BytesIO(body)
+        headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        seen = SeenRequest(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""),
+                           dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)),
+                           dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True)), headers)
+        with self.lock:
+            self.requests.append(seen)
+        return self.emulator.app(environ, start_response)
+
+
+@pytest.fixture
+def emulated_sms() -> Iterator[Callable[..., EmulatedSmsProvider]]:
+    """Start emulators serving the SMS API on loopback: ``emulated_sms(login, password, rules_yaml)``."""
+    from werkzeug.serving import make_server
+
+    servers = []
+
+    def start(login: str, password: str, rules_yaml: str = "") -> EmulatedSmsProvider:
+        provider = EmulatedSmsProvider(login, password, rules_yaml)
+        server = make_server("127.0.0.1", 0, provider, threaded=True)
+        provider.port = server.port
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        servers.append(server)
+        return provider
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

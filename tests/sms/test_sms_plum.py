@@ -39,9 +39,16 @@ def wait_until(condition, seconds: float = 5.0) -> None:
         event.wait(0.01)
 
 
-@pytest.fixture
-def plum(provider):
-    """The provider answering as Plum's queue.json does."""
+@pytest.fixture(params=["fake", "emulator"])
+def plum(request, provider, emulated_sms):
+    """Plum's queue.json: a provider stand-in answering as the seed documents say, then
+    vxmlkit's emulator with callee rules for the unsubscribed and the landline numbers."""
+    if request.param == "emulator":
+        rules = f"- {{pattern: '{UNSUBSCRIBED}', sms: unsubscribed}}\n- {{pattern: '{LANDLINE}', sms: landline}}\n"
+        emulated = emulated_sms(LOGIN, PASSWORD, rules)
+        emulated.first_id = "sms-1"
+        return emulated
+    provider.first_id = "plum-1"
 
     def answer(seen):
         if seen.method != "POST" or seen.path != "/ws/sms/queue.json":
@@ -83,7 +90,7 @@ def test_success_posts_the_documented_fields(plum) -> None:
     result = gateway(plum, result_url="https://app.example/sms/status").send(
         SmsMessage(to="+12223459789", text="Receipt 42: paid 10.00 USD")
     )
-    assert result.id == "plum-1"
+    assert result.id == plum.first_id
     assert result.status == "queued"
     assert result.segments == 1
     assert result.error is None

@@ -63,6 +63,11 @@ class ChoicesGrammar(Grammar):
         self.accept = accept
         self._choices = choices
 
+    @property
+    def choices(self) -> list[tuple[object, list[tuple[str, ...]]]]:
+        """(interpretation, phrases as token tuples) of each choice, in order: a read-only copy."""
+        return [(value, list(phrases)) for value, phrases in self._choices]
+
     def match(self, text: str, *, tag_context: TagEvaluator | None = None) -> Match | None:
         """Match the whole input against each choice's phrases, in order."""
         tokens = dtmf_tokens(text) if self.mode == "dtmf" else voice_tokens(text)

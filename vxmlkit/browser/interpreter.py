@@ -756,6 +756,7 @@ class Interpreter:
             url=state.ctx.doc.url,
             line=element.sourceline,
             private=props.get("logging", "true") == "false",
+            grammars=tuple(active),
         )
         given = yield from self.wait(request)
         recognition = self.recognise(given, active, props, state.ctx)
@@ -883,6 +884,7 @@ class Interpreter:
                     url=ctx.doc.url,
                     line=element.sourceline,
                     private=props.get("logging", "true") == "false",
+                    grammars=tuple(active),
                 )
                 given = yield from self.wait(request)
                 recognition = self.recognise(given, active, props, ctx)

@@ -145,6 +145,9 @@ class InputRequest:
     url: str | None = None
     line: int | None = None
     private: bool = False  # the logging property is false: the transcript does not keep the input
+    #: The active grammars (``ActiveGrammar``, in precedence order) of a field or menu: read-only,
+    #: for tools that look at what the caller could say here (``vxmlkit explore``).
+    grammars: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass

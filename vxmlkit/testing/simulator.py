@@ -23,6 +23,7 @@ from ..browser import Browser, FetchedDocument, Input, Session, WsgiFetcher
 from ..extension import VxmlKit, get_kit
 from ..sms import MemoryGateway
 from ..tokens import StepToken
+from . import coverage
 
 __all__ = ["Simulator", "Call", "SentMessage", "Transcript", "CALLEE_TYPES"]
 
@@ -423,4 +424,6 @@ class Simulator:
                   "call_parameters": call_parameters, "call_id": call_id},
             ani=ani, dnis=phone_number, callee_type=callee_type,
         )
-        return Call(self, flow, call_id, session)
+        call = Call(self, flow, call_id, session)
+        coverage.note_call(self, call, call_parameters, phone_number)
+        return call
