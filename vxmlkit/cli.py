@@ -33,9 +33,9 @@ def temporary_store(kit: Any) -> Iterator[None]:
 
     with tempfile.TemporaryDirectory(prefix="vxmlkit-") as folder:
         store = open_store(f"sqlite:///{folder}/vxmlkit.sqlite3")
-        kit.use_store(store)
         try:
-            yield
+            with kit.borrowed_store(store):
+                yield
         finally:
             store.close()
 

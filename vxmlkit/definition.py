@@ -35,10 +35,18 @@ _ANSWERING = frozenset({"ask", "record"})
 _NO_ANSWER = frozenset({"on_failure", "voice", "machine"})
 
 
-def _step_target(node: ast.AST) -> str | None:
-    """The step ``node`` names: ``self.x`` or the literal ``"x"``."""
+def _self_attribute(node: ast.AST) -> str | None:
+    """``x`` when ``node`` is ``self.x``."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         return node.attr
+    return None
+
+
+def _step_target(node: ast.AST) -> str | None:
+    """The step ``node`` names: ``self.x`` or the literal ``"x"``."""
+    attribute = _self_attribute(node)
+    if attribute is not None:
+        return attribute
     if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
         return node.value
     return None

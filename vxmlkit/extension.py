@@ -56,7 +56,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,24 @@ class VxmlKit:
         outbox = getattr(self, "_sms_gateway", None)
         if outbox is not None and getattr(outbox, "records_messages", False):
             outbox.store = store
+
+    @contextmanager
+    def borrowed_store(self, store: Store) -> Iterator[Store]:
+        """Keep sessions, results and messages in ``store`` inside the ``with`` block, then go back
+        to the store before it (a test's file, a command's temporary store). The app's own store
+        is not opened for this: an app that never used it keeps it unopened."""
+        previous = self._store
+        self.use_store(store)
+        try:
+            yield store
+        finally:
+            if previous is not None:
+                self.use_store(previous)
+            else:
+                self._store = None
+                gateway = getattr(self, "_sms_gateway", None)
+                if getattr(gateway, "records_messages", False) and getattr(gateway, "store", None) is store:
+                    gateway.store = None
 
     def _check_schema(self) -> None:
         """Upgrade SQLite's schema now, or say at start-up that PostgreSQL's must be upgraded.

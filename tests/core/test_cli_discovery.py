@@ -91,10 +91,11 @@ def test_an_app_that_cannot_be_found_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_every_command_that_reads_an_app_takes_app() -> None:
-    names = ["flows", "render", "simulate", "outbox", "results", "serve", "call", "campaign", "purge"]
-    commands = {name: cli.commands[name] for name in names if name in cli.commands}
+    names = ["flows", "render", "simulate", "explore", "outbox", "results", "serve", "call", "campaign", "purge"]
+    commands = {name: cli.commands[name] for name in names}
     commands["sms send"] = cli.commands["sms"].commands["send"]  # type: ignore[attr-defined]
-    assert {"flows", "render", "simulate", "outbox", "results", "sms send"} <= set(commands)
+    for name in ("status", "upgrade"):
+        commands[f"db {name}"] = cli.commands["db"].commands[name]  # type: ignore[attr-defined]
     for name, command in commands.items():
         assert any(isinstance(p, click.Option) and "--app" in p.opts for p in command.params), name
 
@@ -109,9 +110,10 @@ def test_flows_render_simulate_leave_nothing_behind(tmp_path: Path, project: Pat
     assert simulated.returncode == 0, simulated.stderr
     assert sorted(os.listdir(empty)) == []
     for args in (["flows"], ["render", "window", "--param", "order=A7"],
-                 ["simulate", "window", "--param", "order=A7", "--input", "dtmf:1"]):
+                 ["simulate", "window", "--param", "order=A7", "--input", "dtmf:1"],
+                 ["explore", "window", "--param", "order=A7"]):
         result = run(project, *args, "--app", "myivr:create_app")
-        assert result.returncode == 0, (args, result.stderr)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
     assert sorted(os.listdir(project)) == ["empty", "myivr.py"]  # project is tmp_path
 
 
