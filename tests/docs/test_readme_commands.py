@@ -25,7 +25,9 @@ NEEDS_MORE = (
     "vxmlkit call ",
     "vxmlkit campaign ",
     "vxmlkit run https://",
+    "vxmlkit explore https://",
     "vxmlkit conformance ",
+    "vxmlkit emulate ",
 )
 
 
