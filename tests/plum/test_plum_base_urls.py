@@ -26,6 +26,7 @@ def test_queuecalls_goes_to_one_webservice_folder(plum, suffix) -> None:
     assert [seen.path for seen in plum.requests] == ["/webservice/queuecalls.php"]
 
 
+@pytest.mark.parametrize("plum", ["fake"], indirect=True)  # the emulator serves Plum's own paths only
 @pytest.mark.parametrize("suffix", ["/outbound", "/outbound/webservice/"])
 def test_a_turnkey_path_is_kept(plum, suffix) -> None:
     OutboundClient(LOGIN, PIN, plum.base_url + suffix, timeout=5).queue_call("+16175551234", START)
