@@ -1,16 +1,24 @@
-"""Throughput of a start_url: vxmlkit serving the payment reminder against bare Flask.
+"""Throughput of a start_url: vxmlkit beside bare Flask and beside the same work written by hand.
 
-Starts gunicorn (2 sync workers) twice on loopback: (a) ``vxmlkit.app:create_app()`` answering
-Plum's start POST for the payment reminder (session creation in SQLite, the flow's first step,
-rendering and the schema check), and (b) a bare Flask app answering a constant VoiceXML string.
-The same load hits both, in alternating rounds, in one run; it prints req/s and p99 latency of
-each and the ratios. The load comes from wrk when it is installed, else from a Python load
-generator (processes x threads, one connection per request, as gunicorn's sync workers close
-them).
+Starts gunicorn (2 sync workers) three times on loopback and sends each the payment reminder's
+start POST, in alternating rounds, in one run:
+
+- ``bare flask``: a Flask app answering a constant VoiceXML string (the ceiling);
+- ``hand-written``: ``bench/handwritten.py``, the same work written by hand in Flask (read the
+  form, one INSERT into SQLite, one Jinja template, lxml parse and schema check, verify one
+  token and sign two URLs): what a competent user writes instead of using vxmlkit;
+- ``vxmlkit``: ``vxmlkit.app:create_app()`` serving the example flows.
+
+For each it prints requests/s, p99 latency and the CPU microseconds per request of the gunicorn
+workers, read from /proc (steadier than requests/s on a shared machine, where the load
+generator competes for the same cores), then the ratios to bare Flask and to the hand-written
+app. The load comes from wrk when it is installed, else from a Python load generator
+(processes x threads, one connection per request, as gunicorn's sync workers close them).
 
     python bench/start_url.py [--seconds 5] [--rounds 2] [--concurrency 16]
 
-Goal: vxmlkit at >= 0.6 of bare Flask's throughput with p99 <= 2x.
+Goals: vxmlkit >= 0.6x bare Flask's throughput and >= 1.0x the hand-written app's, p99 <= 2x
+bare Flask's.
 """
 
 from __future__ import annotations
@@ -65,6 +73,22 @@ def bare_app():  # used by gunicorn as start_url:bare_app()
         return Response(CONSTANT, content_type="application/voicexml+xml; charset=utf-8")
 
     return app
+
+
+def workers_cpu(master: int) -> float:
+    """CPU seconds (user + system) used so far by the gunicorn workers of ``master``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == master:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def free_port() -> int:
@@ -130,7 +154,7 @@ def _worker(port: int, seconds: float, threads: int, queue: multiprocessing.Queu
     queue.put((latencies, errors))
 
 
-def python_load(port: int, seconds: float, concurrency: int) -> tuple[float, float, int]:
+def python_load(port: int, seconds: float, concurrency: int) -> tuple[float, float, int, int]:
     processes = 2
     queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     workers = [
@@ -147,10 +171,10 @@ def python_load(port: int, seconds: float, concurrency: int) -> tuple[float, flo
     latencies = sorted(x for lat, _ in results for x in lat)
     errors = sum(e for _, e in results)
     p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else float("nan")
-    return len(latencies) / elapsed, p99, errors
+    return len(latencies) / elapsed, p99, errors, len(latencies)
 
 
-def wrk_load(port: int, seconds: float, concurrency: int) -> tuple[float, float, int]:
+def wrk_load(port: int, seconds: float, concurrency: int) -> tuple[float, float, int, int]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(
             'wrk.method = "POST"\n'
@@ -168,7 +192,8 @@ def wrk_load(port: int, seconds: float, concurrency: int) -> tuple[float, float,
     scale = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
     unit = next(u for u in ("us", "ms", "s") if p99_text.endswith(u))
     errors = sum(int(x) for line in out.splitlines() if "Non-2xx" in line for x in line.split()[-1:])
-    return rps, float(p99_text[: -len(unit)]) * scale[unit], errors
+    count = int(next(line.split()[0] for line in out.splitlines() if "requests in" in line))
+    return rps, float(p99_text[: -len(unit)]) * scale[unit], errors, count
 
 
 def main() -> None:
@@ -180,19 +205,25 @@ def main() -> None:
 
     load = wrk_load if shutil.which("wrk") else python_load
     instance = tempfile.mkdtemp(prefix="vxmlkit-bench-")
-    env = {"VXMLKIT_INSTANCE_PATH": instance, "VXMLKIT_SECRET_KEY": SECRET}
+    # The bench POSTs start requests that no queued call announced.
+    env = {"VXMLKIT_INSTANCE_PATH": instance, "VXMLKIT_SECRET_KEY": SECRET, "VXMLKIT_ALLOW_UNQUEUED_CALLS": "*"}
     here = str(Path(__file__).resolve().parent)
     servers = {
-        "vxmlkit": start_server("vxmlkit.app:create_app()", env, os.getcwd(), Path(instance) / "vxmlkit.log"),
         "bare flask": start_server("start_url:bare_app()", env, here, Path(instance) / "bare.log"),
+        "hand-written": start_server("handwritten:create_app()", env, here, Path(instance) / "handwritten.log"),
+        "vxmlkit": start_server("vxmlkit.app:create_app()", env, os.getcwd(), Path(instance) / "vxmlkit.log"),
     }
-    results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in servers}
+    # Per round: requests/s, p99 seconds, errors, CPU microseconds per request.
+    results: dict[str, list[tuple[float, float, int, float]]] = {name: [] for name in servers}
     try:
         for name, (_, port) in servers.items():  # warm-up
             load(port, 1.0, args.concurrency)
         for _ in range(args.rounds):
-            for name, (_, port) in servers.items():
-                results[name].append(load(port, args.seconds, args.concurrency))
+            for name, (proc, port) in servers.items():
+                before = workers_cpu(proc.pid)
+                rps, p99, errors, count = load(port, args.seconds, args.concurrency)
+                cpu = (workers_cpu(proc.pid) - before) / max(count, 1) * 1e6
+                results[name].append((rps, p99, errors, cpu))
     finally:
         for proc, _ in servers.values():
             proc.terminate()
@@ -200,22 +231,29 @@ def main() -> None:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        problems = (Path(instance) / "vxmlkit.log").read_text()
+        logs = {name: (Path(instance) / f"{name}.log").read_text()
+                for name in ("vxmlkit", "handwritten") if (Path(instance) / f"{name}.log").exists()}
         shutil.rmtree(instance, ignore_errors=True)
-    if problems.strip():
-        print("vxmlkit's log during the run (should be empty):\n" + problems[-2000:])
+    for name, text in logs.items():
+        if text.strip():
+            print(f"{name}'s log during the run (should be empty):\n" + text[-2000:])
 
     print(f"load: {'wrk' if load is wrk_load else 'python'}, concurrency {args.concurrency}, "
-          f"{args.rounds} x {args.seconds:.0f}s rounds, gunicorn -w 2")
+          f"{args.rounds} x {args.seconds:.0f}s rounds, gunicorn -w 2; min-max over the rounds")
     summary = {}
     for name, rounds in results.items():
-        rps = statistics.mean(r for r, _, _ in rounds)
-        p99 = statistics.mean(p for _, p, _ in rounds)
-        errors = sum(e for _, _, e in rounds)
-        summary[name] = (rps, p99)
-        print(f"{name:>10}: {rps:8.0f} req/s   p99 {p99 * 1000:7.2f} ms   errors {errors}")
-    (v_rps, v_p99), (b_rps, b_p99) = summary["vxmlkit"], summary["bare flask"]
-    print(f"ratio: throughput {v_rps / b_rps:.2f} (goal >= 0.6), p99 {v_p99 / b_p99:.2f}x (goal <= 2)")
+        rps = [r[0] for r in rounds]
+        p99 = [r[1] * 1000 for r in rounds]
+        cpu = [r[3] for r in rounds]
+        errors = sum(r[2] for r in rounds)
+        summary[name] = (statistics.mean(rps), statistics.mean(p99), statistics.mean(cpu))
+        print(f"{name:>12}: {min(rps):6.0f}-{max(rps):<6.0f} req/s   p99 {min(p99):6.2f}-{max(p99):<6.2f} ms   "
+              f"CPU {min(cpu):5.0f}-{max(cpu):<5.0f} us/request   errors {errors}")
+    bare, hand, ours = summary["bare flask"], summary["hand-written"], summary["vxmlkit"]
+    print(f"vxmlkit / bare flask:   throughput {ours[0] / bare[0]:.2f}x (goal >= 0.6), p99 {ours[1] / bare[1]:.2f}x "
+          f"(goal <= 2), CPU per request {ours[2] / bare[2]:.2f}x")
+    print(f"vxmlkit / hand-written: throughput {ours[0] / hand[0]:.2f}x (goal >= 1.0), p99 {ours[1] / hand[1]:.2f}x, "
+          f"CPU per request {ours[2] / hand[2]:.2f}x")
 
 
 if __name__ == "__main__":

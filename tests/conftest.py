@@ -51,24 +51,22 @@ def _postgres_missing(reason: str) -> None:
     pytest.skip(f"no PostgreSQL server: {reason}")
 
 
-_postgres_failure: list[str] = []
-
-
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresForTests]:
     """A real PostgreSQL server for the session: ``VXMLKIT_TEST_DATABASE_URL``, or a throwaway
     cluster started here (and stopped at the end)."""
-    if _postgres_failure:
-        _postgres_missing(_postgres_failure[0])
     given = os.environ.get("VXMLKIT_TEST_DATABASE_URL")
     if given:
         yield PostgresForTests(given, None)
         return
     try:
         server = PgServer.create()
+    except PgUnavailable as exc:
+        _postgres_missing(str(exc))
+    try:
         server.start()
     except PgUnavailable as exc:
-        _postgres_failure.append(str(exc))
+        server.destroy()
         _postgres_missing(str(exc))
     try:
         yield PostgresForTests(server.url, server)

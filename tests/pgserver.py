@@ -1,5 +1,6 @@
 """A throwaway PostgreSQL server for tests and benchmarks: initdb + pg_ctl in a temporary
-folder, on a free loopback port, run as the ``postgres`` user when we are root.
+folder, on a free loopback port, run as the ``postgres`` user when we are root. The binaries
+are the newest in /usr/lib/postgresql/*/bin, else on PATH, or in ``VXMLKIT_TEST_POSTGRES_BIN``.
 
     server = PgServer.create()      # raises PgUnavailable with the reason when it cannot
     server.start()
@@ -29,6 +30,11 @@ class PgUnavailable(RuntimeError):
 
 
 def _binaries() -> Path:
+    chosen = os.environ.get("VXMLKIT_TEST_POSTGRES_BIN")
+    if chosen:
+        if (Path(chosen) / "initdb").is_file():
+            return Path(chosen)
+        raise PgUnavailable(f"no initdb in {chosen} (VXMLKIT_TEST_POSTGRES_BIN)")
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     if found:
         return Path(found[-1]).parent

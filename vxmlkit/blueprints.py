@@ -42,10 +42,7 @@ log = logging.getLogger("vxmlkit")
 
 def respond(answer: Answer) -> Response:
     """The Flask response carrying ``answer``."""
-    response = Response(answer.body, status=answer.status, content_type=answer.content_type)
-    for name, value in answer.headers:
-        response.headers[name] = value
-    return response
+    return Response(answer.body, status=answer.status, headers=list(answer.headers), content_type=answer.content_type)
 
 
 def make_blueprint(kit: VxmlKit) -> Blueprint:

@@ -20,7 +20,43 @@ from .discovery import app_option, cli_app, existing_store
 __all__ = ["main", "cli", "temporary_store"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The ``vxmlkit`` group. Commands that live beside the parts they drive are imported only
+    when they run (or when the help lists them), so ``vxmlkit validate`` loads neither Flask
+    nor an app."""
+
+    lazy: dict[str, str] = {
+        "validate": "vxmlkit.validation:validate_command",
+        "sms": "vxmlkit.sms.cli:sms_group",
+        "outbox": "vxmlkit.sms.cli:outbox_command",
+        "db": "vxmlkit.store.cli:db_group",
+        "purge": "vxmlkit.store.cli:purge_command",
+        "simulate": "vxmlkit.testing.cli:simulate_command",
+        "explore": "vxmlkit.explore.cli:explore_command",
+        "emulate": "vxmlkit.emulator.cli:emulate_command",
+        "diagram": "vxmlkit.diagram.cli:diagram_command",
+        "call": "vxmlkit.plum.cli:call_command",
+        "campaign": "vxmlkit.plum.cli:campaign_command",
+        "run": "vxmlkit.browser.cli:run_command",
+        "conformance": "vxmlkit.browser.cli:conformance_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self.lazy.get(cmd_name)
+        if where is None:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module, _, name = where.partition(":")
+        command = getattr(importlib.import_module(module), name)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vxmlkit")
 def cli() -> None:
     """Write, serve and test outbound IVR call flows."""
@@ -44,8 +80,10 @@ def temporary_store(kit: Any) -> Iterator[None]:
 @app_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-def serve(app_spec: str | None, host: str, port: int) -> None:
+@click.option("--console", is_flag=True, help="Mount the development console (on by default in debug mode).")
+def serve(app_spec: str | None, host: str, port: int, console: bool) -> None:
     """Serve the flows over HTTP (development server; use gunicorn in production)."""
+    from .console import console_url, init_console
     from .extension import get_kit
 
     from .urls import flow_urls
@@ -55,9 +93,13 @@ def serve(app_spec: str | None, host: str, port: int) -> None:
     kit.store  # noqa: B018 - opened now: a store that is out of date or down is reported at start-up
     if not app.config.get("VXMLKIT_PUBLIC_URL"):
         app.config["VXMLKIT_PUBLIC_URL"] = f"http://{host}:{port}"
+    if console and "vxmlkit_console" not in app.blueprints:
+        init_console(app, kit)
     click.echo(f"Serving {len(kit.flows)} flow(s) at http://{host}:{port} (start URLs, signed):")
     for name in sorted(kit.flows):
         click.echo(f"  {name}: {flow_urls(app, name).start_url}")
+    if "vxmlkit_console" in app.blueprints:
+        click.echo(f"Development console (keep this link to yourself): {console_url(app, kit, f'http://{host}:{port}')}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
@@ -239,44 +281,6 @@ def results(app_spec: str | None, flow: str | None, since: str | None, as_csv: b
         click.echo(f"{received}  {r.flow}  {r.message_reference or '-'}  {r.call_id or '-'}  {r.result or '-'}"
                    f"  {r.callee_type or '-'}  attempts={r.attempts if r.attempts is not None else '-'}"
                    f"  duration={r.duration if r.duration is not None else '-'}")
-
-
-def _register_optional() -> None:
-    """Commands that live beside the parts they drive."""
-    from .validation import validate_command
-
-    cli.add_command(validate_command, "validate")
-    from .sms.cli import outbox_command, sms_group
-
-    cli.add_command(sms_group, "sms")
-    cli.add_command(outbox_command, "outbox")
-    from .store.cli import db_group, purge_command
-
-    cli.add_command(db_group, "db")
-    cli.add_command(purge_command, "purge")
-    from .plum.cli import call_command, campaign_command
-    from .testing.cli import simulate_command
-
-    cli.add_command(simulate_command, "simulate")
-    from .explore.cli import explore_command
-
-    cli.add_command(explore_command, "explore")
-
-    cli.add_command(call_command, "call")
-    cli.add_command(campaign_command, "campaign")
-    from .emulator.cli import emulate_command
-
-    cli.add_command(emulate_command, "emulate")
-    try:
-        from .browser.cli import conformance_command, run_command
-    except ImportError:  # pragma: no cover - the interpreter is part of the package
-        pass
-    else:
-        cli.add_command(run_command, "run")
-        cli.add_command(conformance_command, "conformance")
-
-
-_register_optional()
 
 
 def main() -> None:

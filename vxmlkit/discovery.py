@@ -26,10 +26,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from flask import Flask
+
+if TYPE_CHECKING:  # Flask is imported when an app is loaded, not by every command (vxmlkit validate)
+    from flask import Flask
 
 __all__ = ["FoundApp", "find_app", "import_app", "app_option", "cli_app", "existing_store", "EXAMPLE_APP", "ENV_VARS"]
 
@@ -85,6 +87,8 @@ def _import_target(spec: str) -> tuple[Any, str, bool]:
 
 def import_app(spec: str) -> Flask:
     """The Flask app ``spec`` names (see the module docstring); LookupError when it names none."""
+    from flask import Flask
+
     module, attr, _call = _import_target(spec)
     if attr:
         try:

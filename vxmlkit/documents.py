@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from lxml import etree
@@ -33,7 +32,7 @@ from .components import (
     Transfer,
 )
 
-__all__ = ["DocumentPlan", "plan_document", "StepUrl", "ComponentError"]
+__all__ = ["DocumentPlan", "Node", "plan_document", "StepUrl", "ComponentError"]
 
 #: Gives the signed URL of a step of the current call.
 StepUrl = Callable[[str], str]
@@ -43,83 +42,104 @@ class ComponentError(TypeError):
     """A step returned something that cannot become a document."""
 
 
+class Node(dict):  # type: ignore[type-arg]
+    """A part of a plan: a dict that vxmlkit's templates read by attribute (``item.name``).
+
+    The renderer's environment looks a Node's keys up first (see
+    :class:`vxmlkit.templating.Renderer`), so the plan renders as it is, without an
+    attribute-style copy and without a failed attribute lookup per value.
+    """
+
+    __slots__ = ()
+
+
+def as_node(value: Any) -> Any:
+    """``value`` with every dict in it made a :class:`Node` (for plan items an app's component gives)."""
+    if isinstance(value, dict):
+        return Node((key, as_node(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [as_node(item) for item in value]
+    return value
+
+
 @dataclass
 class DocumentPlan:
-    """Everything the document template needs."""
+    """Everything the document template needs.
 
-    items: list[dict[str, Any]] = field(default_factory=list)
-    menu: dict[str, Any] | None = None
+    ``version`` is the VoiceXML version the document needs: "2.0", or "2.1" when one of its
+    components needs 2.1 (its ``version``).
+    """
+
+    items: list[Node] = field(default_factory=list)
+    menu: Node | None = None
     properties: list[tuple[str, str]] = field(default_factory=list)
     counters: list[str] = field(default_factory=list)
     template: Template | None = None
+    version: str = "2.0"
 
     def context(self) -> dict[str, Any]:
-        """The template context: plain data with attribute access (``item.name``)."""
+        """The template context (the plan's own lists and nodes, not copies)."""
         return {
-            "items": _view(self.items),
-            "menu": _view(self.menu),
+            "items": self.items,
+            "menu": self.menu,
             "properties": self.properties,
             "counters": self.counters,
+            "version": self.version,
         }
-
-
-def _view(value: Any) -> Any:
-    # Jinja resolves ``item.name`` with getattr first: namespaces answer at once, where dicts
-    # would fail over to a second lookup for every attribute of every template.
-    if isinstance(value, dict):
-        return SimpleNamespace(**{key: _view(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return [_view(item) for item in value]
-    return value
 
 
 #: Text that ends the sentence before it ("." or ", then"), as opposed to text that merely starts
 #: with a punctuation mark ("????1203", "...and more" stays a word of its own).
 _PUNCTUATION = re.compile(r"^[.,;:!?]+(\s|$)")
+_TEXT = "text"
 
 
-def prompt_view(parts: Sequence[Any]) -> list[dict[str, Any]]:
-    """Prompt parts as plain dicts for the ``prompt`` macro."""
-    out: list[dict[str, Any]] = []
+def prompt_view(parts: Sequence[Any]) -> list[Node]:
+    """Prompt parts as nodes for the ``prompt`` macro; ``sep`` is what is written after each."""
+    out: list[Node] = []
     for part in parts:
         if isinstance(part, str):
-            if out and out[-1]["kind"] == "text":
+            if out and out[-1]["kind"] == _TEXT:
                 # Adjacent text parts read as one sentence: "due on", "." -> "due on."
                 joined = out[-1]["text"].rstrip() + ("" if _PUNCTUATION.match(part) else " ") + part.lstrip()
-                out[-1] = {"kind": "text", "text": joined}
+                out[-1] = Node(kind=_TEXT, text=joined, sep=" ")
                 continue
-            out.append({"kind": "text", "text": part})
+            if out and _PUNCTUATION.match(part):
+                out[-1]["sep"] = ""  # no space before punctuation that follows a say-as
+            out.append(Node(kind=_TEXT, text=part, sep=" "))
         elif isinstance(part, SayAs):
-            out.append({"kind": "say_as", "text": part.text, "interpret_as": part.interpret_as, "format": part.format})
+            out.append(Node(kind="say_as", text=part.text, interpret_as=part.interpret_as, format=part.format, sep=" "))
         elif isinstance(part, Audio):
-            out.append({"kind": "audio", "src": part.src, "fallback": part.fallback})
+            out.append(Node(kind="audio", src=part.src, fallback=part.fallback, sep=" "))
         elif isinstance(part, Pause):
-            out.append({"kind": "break", "time": part.time})
+            out.append(Node(kind="break", time=part.time, sep=" "))
         else:  # pragma: no cover - components.py only builds the four kinds
             raise ComponentError(f"unknown prompt part {part!r}")
+    if out:
+        out[-1]["sep"] = ""
     return out
 
 
 def _retry_view(
     name: str, retry: Retry, step_url: StepUrl, counters: list[str], *, nomatch: bool = True
-) -> dict[str, Any]:
+) -> Node:
     """The catch handlers of one input: escalating prompts by count, one shared tries counter."""
     counter = f"vxmlkit_tries_{name}"
     counters.append(counter)
-    handlers: list[dict[str, Any]] = []
+    handlers: list[Node] = []
     for event, prompts in (("noinput", retry.noinput), ("nomatch", retry.nomatch if nomatch else None)):
         if prompts is None:
             continue
         if not prompts:  # the template's default words, whatever the count
-            handlers.append({"event": event, "count": None, "prompt": None})
+            handlers.append(Node(event=event, count=None, prompt=None))
         for count, parts in enumerate(prompts, start=1):
-            handlers.append({"event": event, "count": count, "prompt": prompt_view(parts)})
-    return {
-        "counter": counter,
-        "tries": retry.tries,
-        "handlers": handlers,
-        "failure_url": step_url(retry.on_failure) if retry.on_failure else None,
-    }
+            handlers.append(Node(event=event, count=count, prompt=prompt_view(parts)))
+    return Node(
+        counter=counter,
+        tries=retry.tries,
+        handlers=handlers,
+        failure_url=step_url(retry.on_failure) if retry.on_failure else None,
+    )
 
 
 _VXML_NS = "http://www.w3.org/2001/vxml"
@@ -172,11 +192,23 @@ SmsLink = Callable[[Any], tuple[str, str]]
 
 
 def plan_document(
-    components: Sequence[Component], step_url: StepUrl, *, where: str, sms_link: SmsLink | None = None
+    components: Sequence[Component], given_step_url: StepUrl, *, where: str, sms_link: SmsLink | None = None
 ) -> DocumentPlan:
-    """Lay out ``components`` as one document: form items in order, then at most one menu."""
+    """Lay out ``components`` as one document: form items in order, then at most one menu.
+
+    Each step URL is signed once per document, however many times the document names it.
+    """
     from .sms.step import Sms
 
+    signed: dict[str, str] = {}
+
+    def step_url(step: str) -> str:
+        url = signed.get(step)
+        if url is None:
+            url = signed[step] = sign(step)
+        return url
+
+    sign = given_step_url
     plan = DocumentPlan()
     fields: list[str] = []
     ended_by: Component | None = None
@@ -192,8 +224,8 @@ def plan_document(
             plan.template = component
             return plan
         if isinstance(component, Say):
-            plan.items.append({"template": "vxml/say.vxml", "prompt": prompt_view(component.parts),
-                               "bargein": component.bargein})
+            plan.items.append(Node(template="vxml/say.vxml", prompt=prompt_view(component.parts),
+                                   bargein=component.bargein))
         elif isinstance(component, Ask):
             fields.append(component.name)
             if component.name in fields[:-1]:
@@ -204,7 +236,7 @@ def plan_document(
                 root = _in_vxml_namespace(etree.fromstring(grammar.srgs_xml.encode()))
                 root.set("mode", grammar.srgs_mode)
                 srgs_xml = etree.tostring(root, encoding="unicode")
-            plan.items.append({
+            plan.items.append(Node({
                 "template": "vxml/ask.vxml",
                 "name": component.name,
                 "type": grammar.type_attribute(),
@@ -220,19 +252,19 @@ def plan_document(
                 "retry": _retry_view(component.name, component.retry, step_url, plan.counters),
                 "then_url": step_url(component.then) if component.then else None,
                 "namelist": " ".join(fields),
-            })
+            }))
         elif isinstance(component, Menu):
-            plan.menu = {
+            plan.menu = Node({
                 "id": "menu",
                 "prompt": prompt_view(component.prompt),
                 "choices": [
-                    {"url": step_url(choice.step), "dtmf": choice.dtmf, "phrase": choice.phrase}
+                    Node(url=step_url(choice.step), dtmf=choice.dtmf, phrase=choice.phrase)
                     for choice in component.choices
                 ],
                 "retry": _retry_view("menu", component.retry, step_url, plan.counters),
-            }
+            })
         elif isinstance(component, Record):
-            plan.items.append({
+            plan.items.append(Node({
                 "template": "vxml/record.vxml",
                 "name": component.name,
                 "prompt": prompt_view(component.prompt),
@@ -242,10 +274,10 @@ def plan_document(
                 "beep": component.beep,
                 "dtmfterm": component.dtmf_term,
                 "retry": _retry_view(component.name, component.retry, step_url, plan.counters, nomatch=False),
-            })
+            }))
         elif isinstance(component, Transfer):
             then_url = step_url(component.then) if component.then else None
-            plan.items.append({
+            plan.items.append(Node({
                 "template": "vxml/transfer.vxml",
                 "name": "transfer",
                 "dest": component.destination,
@@ -257,42 +289,44 @@ def plan_document(
                 "busy_url": step_url(component.on_busy) if component.on_busy else then_url,
                 "noanswer_url": step_url(component.on_noanswer) if component.on_noanswer else then_url,
                 "failure_url": step_url(component.on_network_failure) if component.on_network_failure else then_url,
-            })
+            }))
         elif isinstance(component, Goto):
-            plan.items.append({"template": "vxml/goto.vxml", "url": step_url(component.step)})
+            plan.items.append(Node(template="vxml/goto.vxml", url=step_url(component.step)))
         elif isinstance(component, Hangup):
-            plan.items.append({"template": "vxml/hangup.vxml"})
+            plan.items.append(Node(template="vxml/hangup.vxml"))
         elif isinstance(component, Sms):
             if sms_link is None:
                 raise ComponentError(f"{where}: sms() is not available here")
             url, sealed = sms_link(component)
-            plan.items.append({
+            plan.items.append(Node({
                 "template": "vxml/sms.vxml",
                 "url": url,
                 "sealed": sealed,
                 "fetchtimeout": f"{component.timeout}s",
                 "hold_audio": component.hold_audio,
                 "failure_url": step_url(component.on_error or component.then),
-            })
+            }))
         elif isinstance(component, Properties):
             plan.properties.extend(component.values)
         elif isinstance(component, AnsweringMachine):
-            plan.items.append({
+            plan.items.append(Node({
                 "template": "vxml/answering_machine.vxml",
                 "prompt": prompt_view(component.prompt),
                 "voice_url": step_url(component.voice),
                 "machine_url": step_url(component.machine),
-            })
+            }))
         else:
             render = getattr(component, "plan_item", None)
             if render is None:
                 raise ComponentError(f"{where}: cannot render {component!r}")
-            plan.items.append(render(step_url))
+            plan.items.append(as_node(render(step_url)))
+        if component.version == "2.1":
+            plan.version = "2.1"
         if component.terminal:
             ended_by = component
     if fields and not any(item.get("then_url") for item in plan.items if item["template"] == "vxml/ask.vxml"):
         raise ComponentError(f"{where}: the last ask() of a document needs then= (the step that gets the answers)")
     if ended_by is None:
         # A document that runs out of components ends the call, explicitly.
-        plan.items.append({"template": "vxml/hangup.vxml"})
+        plan.items.append(Node(template="vxml/hangup.vxml"))
     return plan

@@ -18,6 +18,10 @@ Configuration (Flask config keys, each may also come from the environment):
     Days that ``vxmlkit purge`` keeps sessions, results and SMS records (default 30).
 ``VXMLKIT_SECRET_KEY``
     Signs the URLs written into documents (default: the app's ``SECRET_KEY``; one is required).
+``VXMLKIT_SECRET_KEY_FALLBACKS``
+    Earlier secret keys, oldest first (a list, or keys joined with commas in the environment):
+    links and SMS orders they signed are still accepted, new ones are signed with
+    ``VXMLKIT_SECRET_KEY``. How to rotate the key: docs/production.md.
 ``VXMLKIT_TOKEN_MAX_AGE``
     Seconds a signed URL stays valid (default 7200).
 ``VXMLKIT_VOICEXML_VERSION``
@@ -43,6 +47,9 @@ Configuration (Flask config keys, each may also come from the environment):
 ``VXMLKIT_SMS_GATEWAY`` and the other SMS settings
     See :mod:`vxmlkit.sms`: ``outbox`` (default, nothing leaves the machine), ``plum`` or
     ``ozeki``; ``VXMLKIT_SMS_SENDER``, ``VXMLKIT_SMS_DEFAULT_REGION``, ``VXMLKIT_SMS_MAX_LENGTH`` ...
+``VXMLKIT_CONSOLE``
+    Mount the development console at ``<prefix>/_console/`` (default: on in debug mode only;
+    ``1`` turns it on without debug, ``0`` off). See :mod:`vxmlkit.console`.
 ``VXMLKIT_METRICS_PATH``
     Where Prometheus metrics are served (such as ``/metrics``; default: not served). Needs
     ``pip install 'vxmlkit[metrics]'``; see docs/production.md for gunicorn's several workers.
@@ -87,6 +94,7 @@ _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_SQLITE_WAL_LIMIT": 64 * 1024 * 1024,
     "VXMLKIT_RETENTION_DAYS": 30,
     "VXMLKIT_SECRET_KEY": None,
+    "VXMLKIT_SECRET_KEY_FALLBACKS": None,
     "VXMLKIT_TOKEN_MAX_AGE": 7200,
     "VXMLKIT_VOICEXML_VERSION": None,
     "VXMLKIT_LANG": "en-US",
@@ -97,6 +105,7 @@ _DEFAULTS: dict[str, Any] = {
     "VXMLKIT_PUBLIC_URL": None,
     "VXMLKIT_REQUIRE_START_TOKEN": None,
     "VXMLKIT_START_TOKEN_MAX_AGE": 40 * 24 * 3600,
+    "VXMLKIT_CONSOLE": None,
     "VXMLKIT_METRICS_PATH": None,
 }
 
@@ -156,13 +165,18 @@ class VxmlKit:
         strict, require = config["VXMLKIT_STRICT_DOCUMENTS"], config["VXMLKIT_REQUIRE_START_TOKEN"]
         config["VXMLKIT_STRICT_DOCUMENTS"] = relaxed if strict is None else _flag(strict)
         config["VXMLKIT_REQUIRE_START_TOKEN"] = (not relaxed) if require is None else _flag(require)
-        self.signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]))
-        start_age = int(config["VXMLKIT_START_TOKEN_MAX_AGE"])
-        self.start_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.start")
-        self.result_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.result")
-        self.sms_signer = TokenSigner(secret, max_age=int(config["VXMLKIT_TOKEN_MAX_AGE"]), salt="vxmlkit.sms")
-        self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report")
-        self.sms_sealer = Sealer(secret, purpose="sms")
+        old = config["VXMLKIT_SECRET_KEY_FALLBACKS"] or []
+        if isinstance(old, str):
+            old = [part.strip() for part in old.split(",") if part.strip()]
+        old = [key for key in old if key != secret]
+        step_age, start_age = int(config["VXMLKIT_TOKEN_MAX_AGE"]), int(config["VXMLKIT_START_TOKEN_MAX_AGE"])
+        self.signer = TokenSigner(secret, max_age=step_age, fallbacks=old)
+        self.start_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.start", fallbacks=old)
+        self.result_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.result", fallbacks=old)
+        self.sms_signer = TokenSigner(secret, max_age=step_age, salt="vxmlkit.sms", fallbacks=old)
+        self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report", fallbacks=old)
+        self.sms_sealer = Sealer(secret, purpose="sms", fallbacks=old)
+        self.console_signer = TokenSigner(secret, max_age=12 * 3600, salt="vxmlkit.console")
         self.database_url = str(config["VXMLKIT_DATABASE_URL"])
         self._store_options = store_options(config)
         self._store: Store | None = None
@@ -197,6 +211,10 @@ class VxmlKit:
             serve_metrics(app, str(config["VXMLKIT_METRICS_PATH"]))
         app.extensions["vxmlkit"] = self
         self.app = app
+        from .console import console_enabled, init_console
+
+        if console_enabled(app):
+            init_console(app, self)
 
     def use_store(self, store: Store) -> None:
         """Keep sessions, results and messages in ``store`` from now on (a test's fresh file)."""

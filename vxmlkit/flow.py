@@ -302,10 +302,13 @@ class Flow:
         check_steps(cls)
 
     def on_result(self, result: Any) -> None:
-        """Called once when Plum reports how the call ended (its result_url POST).
+        """Called when Plum reports how the call ended (its result_url POST), once the result
+        is stored.
 
         ``result`` is a :class:`vxmlkit.results.CallResult`. If this raises, the error is
-        logged and the result is kept.
+        logged and the result is kept. It runs at least once per result: if the process dies
+        inside it, it runs again later, so make it idempotent (key what it does by
+        ``message_reference`` and ``call_id``).
         """
 
     @classmethod

@@ -6,9 +6,13 @@ and the step, and only this deployment's secret can make one.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 __all__ = ["StepToken", "TokenSigner", "Sealer", "InvalidToken", "ExpiredToken"]
 
@@ -30,46 +34,85 @@ class StepToken:
     step: str
 
 
-class _KeyCachingSigner(TimestampSigner):
-    """itsdangerous' timestamp signer, deriving its key once instead of on every signature."""
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        cache: dict[bytes | str | None, bytes] = self.__dict__.setdefault("_derived", {})
-        if secret_key not in cache:
-            cache[secret_key] = super().derive_key(secret_key)
-        return cache[secret_key]
+
+def _unb64(text: bytes) -> bytes:
+    return base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
 
 
 class TokenSigner:
-    """Makes and checks step tokens with one secret and a maximum age (seconds)."""
+    """Makes and checks step tokens with one secret and a maximum age (seconds).
 
-    def __init__(self, secret: str | bytes, *, max_age: int, salt: str = "vxmlkit.step") -> None:
+    A token reads ``flow.session.step.TIMESTAMP.SIGNATURE``: the timestamp is the signing time
+    (big-endian seconds, URL-safe base64), the signature an HMAC-SHA1 of everything before it
+    under a key derived from the salt and the secret. This is the wire format of itsdangerous'
+    ``TimestampSigner``, so links made by earlier releases stay valid across an upgrade; it is
+    computed here with one ``hmac.digest`` call (OpenSSL's one-shot HMAC), the cheapest way
+    Python has to sign, because a document signs several URLs on every request.
+
+    ``fallbacks`` are earlier secrets, still accepted when checking a token but never used to
+    sign one, so that a secret can be replaced without breaking the links already given out.
+    """
+
+    def __init__(self, secret: str | bytes, *, max_age: int, salt: str = "vxmlkit.step",
+                 fallbacks: Sequence[str | bytes] = ()) -> None:
         if not secret:
             raise ValueError("a secret key is needed to sign vxmlkit URLs")
         if max_age <= 0:
             raise ValueError("the token max age must be positive")
-        # A timestamp signer over "flow.session.step": none of the three can hold a dot (flow
-        # names, URL-safe session ids and Python identifiers), and it costs a quarter of a
-        # serializer's JSON round trip on the hot path.
-        self._signer = _KeyCachingSigner(secret, salt=salt)
+
+        def derive(secret: str | bytes) -> bytes:
+            raw = secret.encode("utf-8") if isinstance(secret, str) else bytes(secret)
+            return hashlib.sha1(salt.encode("utf-8") + b"signer" + raw).digest()
+
+        self._key = derive(secret)
+        self._old_keys = tuple(derive(old) for old in fallbacks if old and old != secret)
         self.max_age = max_age
+        self._stamp = (-1, "")
+
+    def _signature(self, signed_part: bytes, key: bytes | None = None) -> bytes:
+        return _b64(hmac.digest(key or self._key, signed_part, "sha1"))
+
+    def _genuine(self, signed_part: bytes, signature: bytes) -> bool:
+        if hmac.compare_digest(signature, self._signature(signed_part)):
+            return True
+        return any(hmac.compare_digest(signature, self._signature(signed_part, key)) for key in self._old_keys)
 
     def sign(self, token: StepToken) -> str:
         """The signed text for ``token``."""
-        parts = (token.flow, token.session_id, token.step)
-        if any("." in part or not part for part in parts):
+        flow, session, step = token.flow, token.session_id, token.step
+        # None of the three can hold a dot (flow names, URL-safe session ids and Python
+        # identifiers): the dot separates them, and the timestamp and signature after them.
+        if not (flow and session and step) or "." in flow or "." in session or "." in step:
             raise ValueError(f"cannot sign {token!r}: its parts must be non-empty and hold no '.'")
-        return self._signer.sign(".".join(parts)).decode("ascii")
+        now = int(time.time())
+        stamped_at, stamp = self._stamp  # one read: another thread may replace it meanwhile
+        if now != stamped_at:  # a document signs several URLs within the same second
+            stamp = _b64(now.to_bytes((now.bit_length() + 7) // 8 or 1, "big")).decode("ascii")
+            self._stamp = (now, stamp)
+        signed_part = f"{flow}.{session}.{step}.{stamp}".encode("utf-8")
+        return f"{signed_part.decode('utf-8')}.{self._signature(signed_part).decode('ascii')}"
 
     def verify(self, text: str) -> StepToken:
         """The token ``text`` vouches for; raises :class:`InvalidToken` or :class:`ExpiredToken`."""
         try:
-            payload = self._signer.unsign(text, max_age=self.max_age).decode("utf-8")
-        except SignatureExpired as exc:
-            raise ExpiredToken("the link has expired") from exc
-        except (BadSignature, UnicodeDecodeError) as exc:
-            raise InvalidToken("the link's signature is not valid") from exc
-        parts = payload.split(".")
+            raw = text.encode("ascii")
+        except UnicodeEncodeError:
+            raise InvalidToken("the link's signature is not valid") from None
+        signed_part, dot, signature = raw.rpartition(b".")
+        if not dot or not self._genuine(signed_part, signature):
+            raise InvalidToken("the link's signature is not valid")
+        payload, _, stamp = signed_part.rpartition(b".")
+        try:
+            signed_at = int.from_bytes(_unb64(stamp), "big")
+        except (binascii.Error, ValueError):
+            raise InvalidToken("the link's timestamp is not valid") from None
+        age = int(time.time()) - signed_at
+        if age > self.max_age or age < 0:
+            raise ExpiredToken("the link has expired")
+        parts = payload.decode("utf-8").split(".")
         if len(parts) != 3:
             raise InvalidToken("the link's token has an unexpected shape")
         return StepToken(*parts)
@@ -79,18 +122,22 @@ class Sealer:
     """Encrypts and signs small JSON payloads (Fernet) with a key derived from the secret.
 
     Used where a value must cross the voice browser without being readable or writable there,
-    and without being kept in the store: the SMS a step sends travels this way.
+    and without being kept in the store: the SMS a step sends travels this way. ``fallbacks``
+    are earlier secrets whose sealed values are still opened (see :class:`TokenSigner`).
     """
 
-    def __init__(self, secret: str | bytes, *, purpose: str) -> None:
+    def __init__(self, secret: str | bytes, *, purpose: str, fallbacks: Sequence[str | bytes] = ()) -> None:
         import base64
         import hashlib
 
-        from cryptography.fernet import Fernet
+        from cryptography.fernet import Fernet, MultiFernet
 
-        raw = secret.encode() if isinstance(secret, str) else secret
-        key = base64.urlsafe_b64encode(hashlib.sha256(b"vxmlkit." + purpose.encode() + b"\0" + raw).digest())
-        self._fernet = Fernet(key)
+        def fernet(secret: str | bytes) -> Fernet:
+            raw = secret.encode() if isinstance(secret, str) else secret
+            return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"vxmlkit." + purpose.encode() + b"\0" + raw).digest()))
+
+        # MultiFernet encrypts with the first key and decrypts with any.
+        self._fernet = MultiFernet([fernet(secret), *(fernet(old) for old in reversed(fallbacks))])
 
     def seal(self, payload: dict[str, object]) -> str:
         """The sealed text for ``payload`` (URL-safe base64)."""

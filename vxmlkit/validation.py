@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
+from itertools import islice
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,6 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ATTRIBUTE_RULES",
+    "READABLE_MAX_ELEMENTS",
+    "READABLE_MAX_SECONDS",
     "PROFILES",
     "SCHEMA_DIR",
     "STRICTER_THAN_W3C",
@@ -44,6 +48,7 @@ __all__ = [
     "Problem",
     "VoiceXMLValidationError",
     "check_document",
+    "document_parser",
     "explain",
     "schema_for",
     "validate_command",
@@ -569,34 +574,47 @@ def _rules_for(version: str, profile: str) -> tuple[tuple[str, ...], _RuleTable]
     return found
 
 
-def _element_path(element: etree._Element) -> str:
-    """An XPath-like path with positions, such as /vxml/form[1]/block[2]."""
-    steps: list[str] = []
-    node: etree._Element | None = element
-    while node is not None:
-        parent = node.getparent()
-        name = etree.QName(node).localname
-        if parent is None:
-            steps.append(name)
-        else:
-            same = [sibling for sibling in parent if sibling.tag == node.tag]
-            steps.append(f"{name}[{same.index(node) + 1}]")
-        node = parent
-    return "/" + "/".join(reversed(steps))
+class _Paths:
+    """XPath-like paths with positions, such as /vxml/form[1]/block[2], for problem elements.
+
+    The positions among same-named siblings are counted once per parent and kept, so naming
+    every one of many problems costs time linear in the document's size.
+    """
+
+    def __init__(self) -> None:
+        self._positions: dict[etree._Element, dict[etree._Element, int]] = {}
+
+    def _position(self, parent: etree._Element, node: etree._Element) -> int:
+        positions = self._positions.get(parent)
+        if positions is None:
+            counts: dict[object, int] = {}
+            positions = {}
+            for child in parent:
+                counts[child.tag] = positions[child] = counts.get(child.tag, 0) + 1
+            self._positions[parent] = positions
+        return positions[node]
+
+    def __call__(self, element: etree._Element) -> str:
+        steps: list[str] = []
+        node: etree._Element | None = element
+        while node is not None:
+            parent = node.getparent()
+            name = etree.QName(node).localname
+            steps.append(name if parent is None else f"{name}[{self._position(parent, node)}]")
+            node = parent
+        return "/" + "/".join(reversed(steps))
 
 
 def _rule_problems(root: etree._Element, version: str, profile: str) -> list[Problem]:
     tags, table = _rules_for(version, profile)
     problems: list[Problem] = []
+    path: _Paths | None = None
     for element in root.iter(*tags):
         for rule in table[element.tag]:
             message = rule.violation(element)
             if message is not None:
-                problems.append(
-                    Problem(
-                        element.sourceline, _element_path(element), message, rule.name
-                    )
-                )
+                path = path or _Paths()
+                problems.append(Problem(element.sourceline, path(element), message, rule.name))
     return problems
 
 
@@ -605,7 +623,7 @@ def _rule_problems(root: etree._Element, version: str, profile: str) -> list[Pro
 _parsers = threading.local()
 
 
-def _parser(*, force_utf8: bool = False) -> etree.XMLParser:
+def document_parser(*, force_utf8: bool = False) -> etree.XMLParser:
     """A per-thread parser that never fetches anything and never reads external entities.
 
     Internal entities (declared with their text in the document) are expanded; a
@@ -632,9 +650,9 @@ def _parse(doc: bytes | str, base_url: str | None = None) -> etree._Element:
             # lxml refuses a str that carries an encoding declaration; as UTF-8 bytes
             # read by a parser told the encoding, any declaration is fine.
             return etree.fromstring(
-                doc.encode("utf-8"), _parser(force_utf8=True), base_url=base_url
+                doc.encode("utf-8"), document_parser(force_utf8=True), base_url=base_url
             )
-        return etree.fromstring(doc, _parser(), base_url=base_url)
+        return etree.fromstring(doc, document_parser(), base_url=base_url)
     except etree.XMLSyntaxError as error:
         line = error.lineno if error.lineno else None
         # The line is reported on its own; keep the message itself.
@@ -732,8 +750,9 @@ def explain(
     if root_problem is not None:
         # Nothing below a foreign root is VoiceXML; the schema would only repeat this.
         return [root_problem]
-    if not _schema_accepts(schema_for(schema_version, profile), root):
-        problems.extend(_schema_problems(root, schema_version, profile))
+    in_lxml_words = _lxml_problems(root, schema_version, profile)
+    if in_lxml_words:
+        problems.extend(_schema_problems(root, schema_version, profile, in_lxml_words))
     problems.extend(_rule_problems(root, schema_version, profile))
     problems.sort(key=lambda problem: (problem.line is None, problem.line or 0))
     return problems
@@ -747,16 +766,33 @@ def _schema_accepts(schema: etree.XMLSchema, root: etree._Element) -> bool:
         return False
 
 
-def _schema_problems(root: etree._Element, version: str, profile: str) -> list[Problem]:
-    """Readable schema problems: xmlschema's path and reason, lxml's messages as a fallback."""
+#: The readable pass (xmlschema) takes time that grows faster than the document; past this many
+#: elements, or this many seconds, the problems are given in lxml's words instead (linear).
+READABLE_MAX_ELEMENTS = 2000
+READABLE_MAX_SECONDS = 2.0
+
+
+def _schema_problems(
+    root: etree._Element, version: str, profile: str, in_lxml_words: list[Problem]
+) -> list[Problem]:
+    """Readable schema problems: xmlschema's path and reason, else ``in_lxml_words``.
+
+    lxml's words also serve large documents and a readable pass that runs out of time, so that
+    explaining a document stays linear in its size.
+    """
     problems: list[Problem] = []
-    try:
-        readable = _readable_schema(version, profile)
-        problems = [_readable_problem(error) for error in readable.iter_errors(root)]
-    except Exception:  # noqa: BLE001 - the lxml messages below still explain the failure
-        problems = []
-    problems = problems or _lxml_errors(root, version, profile)
-    return [_tag_version_problem(problem) for problem in problems]
+    if next(islice(root.iter(), READABLE_MAX_ELEMENTS, None), None) is None:
+        try:
+            readable = _readable_schema(version, profile)  # built once per process, not timed
+            deadline = time.monotonic() + READABLE_MAX_SECONDS
+            for error in readable.iter_errors(root):
+                problems.append(_readable_problem(error))
+                if time.monotonic() > deadline:
+                    problems = []
+                    break
+        except Exception:  # noqa: BLE001 - the lxml messages below still explain the failure
+            problems = []
+    return [_tag_version_problem(problem) for problem in problems or in_lxml_words]
 
 
 def _tag_version_problem(problem: Problem) -> Problem:
@@ -769,23 +805,18 @@ def _tag_version_problem(problem: Problem) -> Problem:
     return problem
 
 
-def _lxml_errors(root: etree._Element, version: str, profile: str) -> list[Problem]:
+def _lxml_problems(root: etree._Element, version: str, profile: str) -> list[Problem]:
+    """The schema's problems with ``root`` in lxml's words (none when it is valid), in one pass."""
     schema = schema_for(version, profile)
     with _error_log_lock:
         try:
-            schema.validate(root)
+            if schema.validate(root):
+                return []
         except etree.XMLSchemaValidateError as error:
-            return [
-                Problem(
-                    root.sourceline,
-                    None,
-                    f"the schema validator could not check this tree: {error}",
-                )
-            ]
+            return [Problem(root.sourceline, None, f"the schema validator could not check this tree: {error}")]
         entries = list(schema.error_log)
-    return [
-        Problem(entry.line or None, None, _without_namespace(entry.message))
-        for entry in entries
+    return [Problem(entry.line or None, None, _without_namespace(entry.message)) for entry in entries] or [
+        Problem(root.sourceline, None, f"rejected by the VoiceXML {version} schema")
     ]
 
 
@@ -869,10 +900,11 @@ def validate_file(
         )
     try:
         root = _parse(data, base_url=str(file_path))
-        check_document(root, version=version, profile=profile)
     except VoiceXMLValidationError as error:
         return FileVerdict(file_path, False, error.problems)
-    return FileVerdict(file_path, True)
+    # One pass: a file is more often checked once than served many times.
+    problems = explain(root, version=version, profile=profile)
+    return FileVerdict(file_path, not problems, problems)
 
 
 # --------------------------------------------------------------------------- command line

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import http.server
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +51,33 @@ def vxml_call(tmp_path: Path) -> Callable[..., Session]:
         return browser.run(str(first), given, **dial)
 
     return call
+
+
+@pytest.fixture
+def http_files() -> Iterator[Callable[[Mapping[str, tuple[int, bytes, str]]], str]]:
+    """``http_files({"/path": (status, body, content type)})``: serve those answers on a real
+    HTTP server on loopback (404 for any other path); returns the server's base URL."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def serve(answers: Mapping[str, tuple[int, bytes, str]]) -> str:
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+            def do_GET(self) -> None:
+                status, body, content_type = answers.get(self.path.partition("?")[0], (404, b"not here", "text/plain"))
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()

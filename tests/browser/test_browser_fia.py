@@ -437,12 +437,16 @@ def test_unknown_element_names_element_and_line(vxml_call):
     assert "line" in session.error_message and "fancy" in session.error_message
 
 
-def test_audio_fallback_and_uri(vxml_call):
+def test_audio_fallback_is_heard_and_a_uri_is_never_read_out(vxml_call):
     session = vxml_call(
         """<form><block><audio src="hello.wav">Hello there</audio></block>
-                 <block><audio src="http://example.com/beep.wav"/></block></form>"""
+                 <block><audio src="beep.wav"/></block></form>"""
     )
-    assert session.prompts == ["Hello there", "http://example.com/beep.wav"]
+    assert session.prompts == ["Hello there"]
+    assert [(clip.uri.rsplit("/", 1)[-1], clip.answered, clip.fallback) for clip in session.audio] == [
+        ("hello.wav", False, "Hello there"),
+        ("beep.wav", False, ""),
+    ]
 
 
 def test_ssml_is_flattened(vxml_call):
@@ -480,11 +484,9 @@ def test_break_paragraph_and_sentence_separate_words(vxml_call):
     assert session.prompts == ["one two three four five six seven eight nine ten"]
 
 
-def test_played_audio_and_recordings_stand_apart_from_text(vxml_call):
-    session = vxml_call(
-        """<form><block><prompt>before<audio src="http://example.com/beep.wav"/>after</prompt></block></form>"""
-    )
-    assert session.prompts == ["before http://example.com/beep.wav after"]
+def test_played_audio_stands_apart_from_text(vxml_call):
+    session = vxml_call("""<form><block><prompt>before<audio src="beep.wav"/>after</prompt></block></form>""")
+    assert session.prompts == ["before after"]
 
 
 def test_log_goes_to_transcript(vxml_call):

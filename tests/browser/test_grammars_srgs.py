@@ -647,3 +647,17 @@ def test_plain_tags_do_not_touch_quickjs() -> None:
 )
 def test_which_tags_run_in_python(source: str, tag_format: str, plain: bool) -> None:
     assert (simple_tags.compile_tag(TagScript(source, tag_format, "test")) is not None) is plain
+
+
+def test_a_long_one_of_keeps_document_order_around_items_of_unknown_first_token() -> None:
+    items = "".join(f"<item>word{n} <tag>out = {n};</tag></item>" for n in range(300))
+    grammar = compile_rules(
+        '<rule id="main"><one-of><item><ruleref uri="#any"/> end<tag>out = "any";</tag></item>'
+        f'{items}<item>word7 <tag>out = "late";</tag></item></one-of></rule>'
+        '<rule id="any"><one-of><item>word7</item><item>other</item></one-of></rule>',
+        tag_format="semantics/1.0",
+    )
+    assert interpretation(grammar, "word7") == 7
+    assert interpretation(grammar, "word7 end") == "any"
+    assert interpretation(grammar, "word299") == 299
+    assert grammar.match("word300") is None

@@ -65,7 +65,8 @@ def test_json_is_one_object_with_the_documented_shape(pin_document: Path) -> Non
     code, out, _ = invoke(str(pin_document), "--input", "noinput", "--input", "dtmf:4321", "--json")
     assert code == 0
     answer = json.loads(out)  # fails on anything but exactly one JSON document
-    assert set(answer) == {"prompts", "transcript", "ended", "exit", "error"}
+    assert set(answer) == {"prompts", "transcript", "ended", "exit", "error", "unused_inputs"}
+    assert answer["unused_inputs"] == []
     assert answer["prompts"] == ["Enter your code.", "Nothing heard.", "Enter your code.", "Thanks."]
     assert answer["ended"] == "exit"
     assert answer["exit"]["namelist"] == {"code": "4321"}
@@ -79,15 +80,17 @@ def test_running_out_of_inputs_hangs_up_and_still_exits_zero(pin_document: Path)
     assert json.loads(out)["ended"] == "hangup"
 
 
-def test_a_document_error_is_an_end_not_a_failure(tmp_path: Path) -> None:
+def test_a_document_error_ends_the_call_with_its_own_exit_status(tmp_path: Path) -> None:
     path = tmp_path / "broken.vxml"
     path.write_text(BROKEN_LINK, encoding="utf-8")
     code, out, _ = invoke(str(path), "--json")
-    assert code == 0
+    assert code == 3
     answer = json.loads(out)
     assert answer["ended"] == "error"
     assert answer["error"].startswith("error.badfetch")
     assert answer["prompts"] == ["Going."]
+    code, out, _ = invoke(str(path), "--json", "--allow-errors")
+    assert (code, json.loads(out)["ended"]) == (0, "error")
 
 
 def test_a_bad_input_is_a_usage_error(pin_document: Path) -> None:
@@ -171,3 +174,101 @@ def test_session_json_normalises_prompt_whitespace(pin_document: Path) -> None:
     shaped = session_json(session)
     assert json.loads(json.dumps(shaped)) == shaped
     assert all(prompt == " ".join(prompt.split()) for prompt in shaped["prompts"])
+
+
+# -- playing Plum against a real server ---------------------------------------------------------------
+
+
+@pytest.fixture
+def example_server(tmp_path: Path) -> Iterator[tuple[object, str]]:
+    """The example app behind a real HTTP server on loopback; yields (app, signed start URL)."""
+    from werkzeug.serving import make_server
+
+    from vxmlkit.app import create_app
+    from vxmlkit.urls import flow_urls
+
+    app = create_app({"VXMLKIT_SECRET_KEY": "run-cli", "VXMLKIT_REQUIRE_START_TOKEN": True,
+                      "VXMLKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'calls.sqlite3'}"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["VXMLKIT_PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with app.app_context():
+            yield app, flow_urls(app, "payment-reminder").start_url
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+PLUM = ("--phone", "+16175551234", "--param", "amount=42.10", "--param", "account=A-1", "--message-reference", "ref-7")
+
+
+def test_run_posts_plums_fields_to_a_start_url_with_a_token(example_server) -> None:
+    app, start_url = example_server
+    code, out, _ = invoke(start_url, *PLUM, "--call-id", "call-1", "--input", "dtmf:2", "--input", "dtmf:1",
+                          "--input", "dtmf:4111111111111111#", "--input", "dtmf:9", "--input", "say:extra words")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].strip().startswith("fetched: POST http://127.0.0.1:")
+    assert "Your balance of $42.10 is due now." in out
+    assert "Your payment of $42.10 has been accepted." in out
+    assert [line.strip() for line in lines if line.strip().startswith("ended:")] == ["ended: disconnect"]
+    assert lines[-1].strip() == "unused: 2 inputs left when the call ended: dtmf:9, say:extra words"
+    from vxmlkit.extension import get_kit
+
+    stored = get_kit(app).sessions.find(flow="payment-reminder", call_id="call-1")
+    assert (stored.phone_number, stored.message_reference, stored.call_parameters) == (
+        "+16175551234", "ref-7", "amount=42.10&account=A-1")
+
+
+def test_run_plays_an_answering_machine(example_server) -> None:
+    _, start_url = example_server
+    code, out, _ = invoke(start_url, *PLUM, "--callee-type", "answeringmachine", "--input", "dtmf:1", "--json")
+    answer = json.loads(out)
+    assert code == 0 and answer["ended"] == "disconnect"
+    assert any("Please call us back at your convenience" in prompt for prompt in answer["prompts"])
+    assert answer["unused_inputs"] == ["dtmf:1"]
+
+
+def test_a_refused_token_is_a_failed_call(example_server) -> None:
+    _, start_url = example_server
+    refused = start_url.split("?", 1)[0] + "?t=forged"
+    code, out, _ = invoke(refused, *PLUM, "--input", "dtmf:1")
+    assert code == 3
+    ended = [line.strip() for line in out.splitlines() if line.strip().startswith("ended:")]
+    assert ended == [f"ended: error.badfetch.http.403: HTTP 403 FORBIDDEN for POST {refused}"]
+    assert out.count(refused) == 2  # once where it was fetched, once where the call ended
+    assert "unused: 1 input left when the call ended: dtmf:1" in out
+    code, out, _ = invoke(refused, *PLUM, "--allow-errors", "--json")
+    assert (code, json.loads(out)["error"]) == (0, "error.badfetch.http.403")
+
+
+def test_a_refused_connection_is_a_failed_call() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, out, _ = invoke(f"http://127.0.0.1:{port}/vxml/x/start", "--phone", "1", "--json")
+    answer = json.loads(out)
+    assert (code, answer["ended"], answer["error"]) == (3, "error", "error.badfetch")
+
+
+def test_without_plums_fields_run_gets_the_url_and_says_what_it_left(example_server) -> None:
+    _, start_url = example_server
+    code, out, _ = invoke(start_url, "--input", "dtmf:1")
+    assert code == 0
+    assert "fetched: GET" in out and "unused: 1 input left when the call ended: dtmf:1" in out
+
+
+def test_plum_options_need_a_url_and_params_need_an_equals_sign(pin_document: Path, example_server) -> None:
+    code, _, err = invoke(str(pin_document), "--phone", "1")
+    assert code == 2 and "needs an http(s) URL" in err
+    code, _, err = invoke(example_server[1], "--param", "amount")
+    assert code == 2 and "param 1 ('amount') is not key=value" in err
+
+
+@pytest.mark.parametrize("text", ["dtmf:12#", "say:yes please", "noinput", "nomatch", "hangup", "transfer:busy", "record:2.5#", "record:3"])
+def test_an_input_reads_back_in_its_command_line_form(text: str) -> None:
+    assert Input.parse(text).command_line() == text

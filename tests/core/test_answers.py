@@ -150,6 +150,11 @@ def test_a_malformed_answer_is_a_clear_error() -> None:
 def test_say_never_glues_text_that_starts_with_a_question_mark() -> None:
     from vxmlkit.documents import prompt_view
 
-    assert prompt_view(say("You said", "????1203").parts) == [{"kind": "text", "text": "You said ????1203"}]
-    assert prompt_view(say("due on", ".").parts) == [{"kind": "text", "text": "due on."}]
-    assert prompt_view(say("Hello", ", Ann").parts) == [{"kind": "text", "text": "Hello, Ann"}]
+    def texts(*parts):
+        return [node["text"] for node in prompt_view(say(*parts).parts)]
+
+    assert texts("You said", "????1203") == ["You said ????1203"]
+    assert texts("due on", ".") == ["due on."]
+    assert texts("Hello", ", Ann") == ["Hello, Ann"]
+    view = prompt_view(say("On", dt.date(2026, 12, 3), "????1203").parts)
+    assert view[1]["sep"] == " "  # a word after a say-as, even one that starts with "?", is not glued to it

@@ -91,11 +91,13 @@ def test_an_app_that_cannot_be_found_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_every_command_that_reads_an_app_takes_app() -> None:
-    names = ["flows", "render", "simulate", "explore", "outbox", "results", "serve", "call", "campaign", "purge"]
-    commands = {name: cli.commands[name] for name in names}
-    commands["sms send"] = cli.commands["sms"].commands["send"]  # type: ignore[attr-defined]
+    context = click.Context(cli)
+    names = ["flows", "render", "simulate", "explore", "diagram", "outbox", "results", "serve", "call", "campaign",
+             "purge"]
+    commands = {name: cli.get_command(context, name) for name in names}
+    commands["sms send"] = cli.get_command(context, "sms").commands["send"]  # type: ignore[union-attr]
     for name in ("status", "upgrade"):
-        commands[f"db {name}"] = cli.commands["db"].commands[name]  # type: ignore[attr-defined]
+        commands[f"db {name}"] = cli.get_command(context, "db").commands[name]  # type: ignore[union-attr]
     for name, command in commands.items():
         assert any(isinstance(p, click.Option) and "--app" in p.opts for p in command.params), name
 

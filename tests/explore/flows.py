@@ -139,7 +139,21 @@ class Callback(Flow):
             raise LookupError("seeded defect: no retry slot for unanswered calls")
 
 
-FLOWS = [SecondSilence, Orphan, Carousel, MachineTemplate, Switchboard, Callback]
+class Forever(Flow):
+    """A document of its own whose question never gives up on a silent caller."""
+
+    name = "forever"
+
+    @step(start=True)
+    def question(self, call):
+        return template("forever.vxml")
+
+    @step
+    def thanks(self, call, agree=""):
+        return [say("Thank you. Goodbye."), hangup()]
+
+
+FLOWS = [SecondSilence, Orphan, Carousel, MachineTemplate, Switchboard, Callback, Forever]
 
 
 def create_defects_app(**config):

@@ -111,6 +111,14 @@ def test_a_document_the_schema_refuses_on_the_machine_branch_only(defects: Flask
     assert graph.steps_reached == {"opening", "talk", "message"}
 
 
+def test_a_question_that_waits_forever(defects: Flask) -> None:
+    graph = explore_flow(defects, "forever")
+    [problem] = graph.problems
+    assert problem.kind == "dead-end" and problem.step == "question"
+    assert path_label(problem.path) == ", ".join(["silence"] * 10)
+    assert "still waits after 10 silences or nomatches" in problem.message
+
+
 def test_the_result_hook_with_each_result_plum_reports(defects: Flask) -> None:
     graph = explore_flow(defects, "callback")
     [problem] = graph.problems

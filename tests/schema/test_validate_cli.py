@@ -129,3 +129,63 @@ def test_many_files_one_line_each(tmp_path: Path) -> None:
     assert lines[:300] == [f"{path}: valid" for path in paths]
     assert lines[300].startswith(f"{bad}: invalid: 4: ")
     assert len(lines) == 301
+
+
+def _large_invalid_document(blocks: int) -> str:
+    """About 150 bytes per block: each block breaks the schema (an unknown element) and a rule
+    (a goto without a target)."""
+    body = "".join(
+        f'<block name="b{i}"><prompt>Item {i} of the list.</prompt><bogus n="{i}"/></block>\n'
+        f'<block name="g{i}"><prompt>Item {i}.</prompt><goto/></block>\n'
+        for i in range(blocks)
+    )
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<vxml version="2.0" xmlns="{VXML_NAMESPACE}">\n<form id="f">\n{body}</form>\n</vxml>\n'
+
+
+def test_a_large_invalid_document_is_explained_in_bounded_time(tmp_path: Path) -> None:
+    # A megabyte of invalid VoiceXML: the readable pass used to grow quadratically (about a
+    # minute for this file); bounded, it finishes well inside the timeout, naming the problem.
+    import subprocess
+    import sys
+
+    path = tmp_path / "large.vxml"
+    path.write_text(_large_invalid_document(7000), encoding="utf-8")
+    assert path.stat().st_size > 1_000_000
+    done = subprocess.run(
+        [sys.executable, "-c", "from vxmlkit.cli import main; main()", "validate", str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith(f"{path}: invalid: 4: ")
+    assert "bogus" in done.stdout and "more)" in done.stdout
+
+
+def test_past_the_size_limit_problems_come_in_lxml_words_with_their_lines() -> None:
+    from vxmlkit.validation import READABLE_MAX_ELEMENTS, explain
+
+    problems = explain(_large_invalid_document(READABLE_MAX_ELEMENTS // 5))
+    lines = sorted(problem.line for problem in problems)
+    # One unknown element and one target-less goto per pair of blocks, each on its own line.
+    assert len(problems) == 2 * (READABLE_MAX_ELEMENTS // 5)
+    assert lines[:2] == [4, 5]
+    assert any("bogus" in problem.reason and problem.rule is None for problem in problems)
+    assert any(problem.rule == "goto-target" and problem.path == "/vxml/form[1]/block[2]/goto[1]"
+               for problem in problems)
+
+
+def test_validate_loads_neither_flask_nor_an_app(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "ok.vxml"
+    path.write_text(VALID_21, encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from vxmlkit.cli import cli\n"
+        f"cli.main(['validate', {str(path)!r}], standalone_mode=False)\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('flask', 'werkzeug', 'apps')"
+        " or name in ('vxmlkit.app', 'vxmlkit.extension', 'vxmlkit.blueprints')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"{path}: valid", "[]"]

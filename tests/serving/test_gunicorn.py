@@ -43,7 +43,7 @@ def get(url: str) -> tuple[int, str]:
 
 def start_url(server, flow: str = "counter") -> str:
     token = TokenSigner(SECRET, max_age=3600, salt="vxmlkit.start").sign(StepToken(flow, "-", "start"))
-    return f"{server.base}/vxml/{flow}/start?t={token}"
+    return f"{server.base_url}/vxml/{flow}/start?t={token}"
 
 
 def next_step(document: str) -> str:
@@ -60,7 +60,7 @@ def test_a_worker_killed_mid_step_loses_only_that_request(gunicorn, tmp_path, da
     server = gunicorn(workers=1, SERVING_GATE=str(gate))
     status, document = post(start_url(server), {**START, "call_id": "c-1"})
     assert status == 200
-    step = server.base + next_step(document)
+    step = server.base_url + next_step(document)
 
     gate.touch()
     failed: list[BaseException] = []
@@ -77,7 +77,7 @@ def test_a_worker_killed_mid_step_loses_only_that_request(gunicorn, tmp_path, da
     while not Path(str(gate) + ".reached").exists():
         assert time.monotonic() < deadline, server.log.read_text()
         time.sleep(0.02)
-    [worker] = server.workers()
+    [worker] = server.worker_pids()
     os.kill(worker, signal.SIGKILL)
     fetch.join(30)
     assert failed, "the request in flight died with its worker"
@@ -89,7 +89,7 @@ def test_a_worker_killed_mid_step_loses_only_that_request(gunicorn, tmp_path, da
     assert session is not None and session.state == {} and session.last_step == "welcome"
     # The platform fetches the same URL again: gunicorn's new worker runs the step, once.
     deadline = time.monotonic() + 20
-    while not [pid for pid in server.workers() if pid != worker]:
+    while not [pid for pid in server.worker_pids() if pid != worker]:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     status, document = post(step, {"key": "0"})
@@ -119,7 +119,7 @@ def test_metrics_of_several_workers_add_up(gunicorn, tmp_path):
     # One worker is kept busy in a step, so the other one answers the calls below.
     status, document = post(start_url(server), {**START, "call_id": "held"})
     gate.touch()
-    held = threading.Thread(target=post, args=(server.base + next_step(document), {"key": "0"}, 30))
+    held = threading.Thread(target=post, args=(server.base_url + next_step(document), {"key": "0"}, 30))
     held.start()
     deadline = time.monotonic() + 20
     while not Path(str(gate) + ".reached").exists():
@@ -129,15 +129,15 @@ def test_metrics_of_several_workers_add_up(gunicorn, tmp_path):
     for number in range(calls):
         status, document = post(start_url(server), {**START, "call_id": f"c-{number}"})
         assert status == 200
-        status, _ = post(server.base + next_step(document), {"key": "3"})
+        status, _ = post(server.base_url + next_step(document), {"key": "3"})
         assert status == 200
-    status, _ = post(f"{server.base}/vxml/counter/start?t=forged", {**START, "call_id": "x"})
+    status, _ = post(f"{server.base_url}/vxml/counter/start?t=forged", {**START, "call_id": "x"})
     assert status == 403
     gate.unlink()
     held.join(30)
     # Both workers answered (each writes its own file), and either one adds them all up.
     assert len(list(folder.glob("counter_*.db"))) == 2
-    status, text = get(f"{server.base}/metrics")
+    status, text = get(f"{server.base_url}/metrics")
     assert status == 200
     assert metric(text, "vxmlkit_calls_started_total", flow="counter") == calls + 1
     assert metric(text, "vxmlkit_calls_refused_total", flow="counter", reason="forbidden") == 1

@@ -102,8 +102,8 @@ def test_an_outage_gives_voicexml_to_calls_503_to_senders_and_one_log_line_each_
         assert (result.status_code, result.headers["Retry-After"]) == (503, "5")
         report = client.post(report_path, data={"id": "m-1", "status": "delivered"})
         assert report.status_code == 503
-        health = client.get("/vxml/_health")
-        assert health.status_code == 503
+        # Reads still work, but a store that cannot take a call's writes is down for the balancer.
+        assert client.get("/vxml/_health").status_code == 503
         down, up = outage_lines(caplog)
         assert len(down) == 1 and not up, caplog.text
 
@@ -115,7 +115,7 @@ def test_an_outage_gives_voicexml_to_calls_503_to_senders_and_one_log_line_each_
         assert client.get("/vxml/_health").status_code == 200
     down, up = outage_lines(caplog)
     assert len(down) == 1 and len(up) == 1, caplog.text
-    assert "5 requests" in up[0]
+    assert "4 requests" in up[0]
     # Nothing was half-done during the outage: one session (the call that started before it),
     # its step ran once, and the result is stored once.
     session = kit.sessions.find(flow="counter", call_id="c-1")

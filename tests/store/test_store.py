@@ -3,12 +3,14 @@ not answer. ``store_url`` runs each test on a SQLite file and on a real PostgreS
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
 
 import pytest
 
+from vxmlkit.app import create_app
 from vxmlkit.results import CallResult, ResultStore
 from vxmlkit.sms.records import list_messages
 from vxmlkit.store import SchemaOutdated, SessionStore, StoreError, StoreUnavailable, open_store
@@ -76,7 +78,7 @@ def test_a_fresh_store_is_at_the_latest_version(store) -> None:
     assert upgrade(store) == []  # nothing left to do, and running it again is harmless
 
 
-def test_two_processes_worth_of_stores_upgrade_an_empty_database_together(store_url) -> None:
+def test_stores_opened_at_once_upgrade_an_empty_database_together(store_url) -> None:
     stores = [open_store(store_url) for _ in range(4)]
     errors: list[BaseException] = []
     barrier = threading.Barrier(len(stores))
@@ -256,7 +258,7 @@ def test_every_lookup_uses_an_index(tmp_path) -> None:
         assert all("USING" in step and "TEMP B-TREE" not in step for step in plan), f"{sql}: {plan}"
 
 
-def test_postgresql_refuses_an_old_schema_until_upgraded(postgres) -> None:
+def test_postgresql_refuses_an_old_schema_until_upgraded(postgres, caplog, tmp_path) -> None:
     url = postgres.new_store_url()
     try:
         old = open_store(url)
@@ -269,6 +271,13 @@ def test_postgresql_refuses_an_old_schema_until_upgraded(postgres) -> None:
         store = open_store(url)
         with pytest.raises(SchemaOutdated, match="vxmlkit db upgrade"):
             SessionStore(store).get("s1")
+        # An app started on it says so at start-up, and answers a result with 503 (not stored).
+        with caplog.at_level(logging.ERROR, logger="vxmlkit"):
+            app = create_app({"TESTING": True, "VXMLKIT_SECRET_KEY": "s", "VXMLKIT_DATABASE_URL": url,
+                              "VXMLKIT_INSTANCE_PATH": str(tmp_path)})
+        assert "vxmlkit refuses to serve" in caplog.text and "vxmlkit db upgrade" in caplog.text
+        response = app.test_client().post("/vxml/survey/result", data={"message_reference": "m", "call_id": "c"})
+        assert response.status_code == 503
         assert status(store).version == 1
         assert [m.version for m in upgrade(store)] == [m.version for m in MIGRATIONS[1:]]
         fresh = open_store(url)
@@ -339,3 +348,21 @@ def test_urls(tmp_path) -> None:
     pg = open_store("postgresql://vxmlkit:s3cret@db.example.com/ivr")
     assert "s3cret" not in repr(pg) and "***" in repr(pg)
     assert open_store(str(tmp_path / "plain.sqlite3")).backend == "sqlite"
+
+
+@pytest.mark.parametrize("required", ["", "1"])
+def test_without_postgresql_its_tests_skip_unless_required(pytester, monkeypatch, required) -> None:
+    from tests.hosts import ROOT
+
+    monkeypatch.setenv("VXMLKIT_TEST_POSTGRES_BIN", str(pytester.path / "no-such-folder"))
+    monkeypatch.delenv("VXMLKIT_TEST_DATABASE_URL", raising=False)
+    monkeypatch.setenv("VXMLKIT_REQUIRE_POSTGRES", required)
+    monkeypatch.chdir(ROOT)
+    outcome = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-rs", f"{ROOT}/tests/store/test_store.py::test_sessions_round_trip")
+    if required:
+        outcome.assert_outcomes(passed=1, errors=1)
+        outcome.stdout.fnmatch_lines(["*PostgreSQL is required (VXMLKIT_REQUIRE_POSTGRES)*no initdb in*"])
+    else:
+        outcome.assert_outcomes(passed=1, skipped=1)
+        outcome.stdout.fnmatch_lines(["*no PostgreSQL server: no initdb in*"])

@@ -26,9 +26,11 @@ from .fetching import (
     default_fetcher,
 )
 from .platform import Input, InputRequest, TranscriptEntry
+from .prompts import AudioClip
 from .session import Browser, FetchedDocument, Session
 
 __all__ = [
+    "AudioClip",
     "Browser",
     "FetchError",
     "FetchRequest",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lxml import etree
+
 from .document import Document, element_children, local_name
 from .events import InterpreterError, VxmlEvent
 from .fetching import FetchRequest, resolve_url
@@ -40,7 +42,7 @@ class GrammarSet:
     def tag_context(self) -> Any:
         """Semantic tags run in the call's own QuickJS context."""
         if self._tags is None:
-            self._tags = _grammars_module().TagEvaluator(self.interp.js.context)
+            self._tags = self.interp.js.tag_evaluator()
         return self._tags
 
     def errors(self) -> type[Exception]:
@@ -61,7 +63,12 @@ class GrammarSet:
 
     def _error(self, exc: Exception, element: Any, doc: Document) -> VxmlEvent:
         module = _grammars_module()
-        name = "error.semantic" if isinstance(exc, module.TagError) else "error.badfetch"
+        if isinstance(exc, module.TagError):
+            name = "error.semantic"
+        elif isinstance(exc, module.UnsupportedFormatError):
+            name = "error.unsupported.format"
+        else:
+            name = "error.badfetch"
         return VxmlEvent(name, f"grammar: {exc}", line=element.sourceline, url=doc.url)
 
     def compile(self, env: Env, element: Any) -> list[Any]:
@@ -78,6 +85,7 @@ class GrammarSet:
             self.interp.js.use(env.chain)
             src = self.interp.js.eval_str(element.get("srcexpr"))
         try:
+            module.check_grammar_type(element.get("type"), f"<grammar> line {element.sourceline}")
             if src:
                 url = resolve_url(element.base or doc.base, src)
                 if url.startswith("builtin:"):
@@ -85,7 +93,7 @@ class GrammarSet:
                 else:
                     grammar = self._external_grammar(url, mode)
             else:
-                grammar = module.srgs_grammar(element, base_url=element.base or doc.base, mode=mode, load=self._load)
+                grammar = self._inline_grammar(element, doc, mode)
         except VxmlEvent:
             raise
         except module.GrammarError as exc:
@@ -94,6 +102,23 @@ class GrammarSet:
         if not dynamic:
             cache[element] = result
         return result
+
+    def _inline_grammar(self, element: Any, doc: Document, mode: str | None) -> Any:
+        """An inline grammar, compiled once per browser for its content: documents that differ
+        only in their (signed, fresh) URLs share the compiled grammar. A grammar that refers to
+        other grammar documents is compiled each time, as what it refers to may change."""
+        module = _grammars_module()
+        if any((ref.get("uri") or "#")[:1] != "#" and not (ref.get("uri") or "").startswith("builtin:") for ref in element.iter("{*}ruleref", "ruleref")):
+            return module.srgs_grammar(element, base_url=element.base or doc.base, mode=mode, load=self._load)
+        key = (etree.tostring(element, with_tail=False), mode)
+        cache = self.interp.browser.grammar_cache
+        grammar = cache.get(key)
+        if grammar is None:
+            grammar = module.srgs_grammar(element, base_url=element.base or doc.base, mode=mode, load=self._load)
+            if len(cache) >= 256:
+                cache.clear()
+            cache[key] = grammar
+        return grammar
 
     def _load(self, url: str) -> bytes:
         return self.interp.session.fetch(FetchRequest(url=url)).body

@@ -327,8 +327,13 @@ def _present(element: Any, attributes: list[str], names: tuple[str, ...]) -> int
     return count
 
 
-# the elements check_attribute_rules looks at: lxml's name -> the local name
-_RULED_TAGS = {f"{{{VXML_NS}}}{tag}": tag for tag in set(_EXACTLY_ONE) | set(_AT_MOST_ONE) | set(_REQUIRED)}
+# the elements check_attribute_rules looks at: lxml's name -> the local name (a document
+# without the VoiceXML namespace is held to the same rules)
+_RULED_TAGS = {
+    name: tag
+    for tag in set(_EXACTLY_ONE) | set(_AT_MOST_ONE) | set(_REQUIRED)
+    for name in (f"{{{VXML_NS}}}{tag}", tag)
+}
 
 
 def check_attribute_rules(root: Any, url: str) -> None:
@@ -356,7 +361,11 @@ def check_attribute_rules(root: Any, url: str) -> None:
 
 
 def xml_to_json_tree(body: bytes, url: str) -> list[Any]:
-    """An XML answer (for ``<data>``) as nested ``[tag, {attributes}, [children]]`` lists with text strings."""
+    """An XML answer (for ``<data>``) as nested lists for the read-only DOM.
+
+    An element is ``[qualified name, namespace URI or None, [[attribute qualified name,
+    namespace URI or None, value], ...], [children]]``; text is a plain string.
+    """
     try:
         root = etree.fromstring(body, _PARSER, base_url=url)
     except etree.XMLSyntaxError as exc:
@@ -371,16 +380,30 @@ def xml_to_json_tree(body: bytes, url: str) -> list[Any]:
                 children.append(convert(child))
             if child.tail:
                 children.append(child.tail)
-        attributes = {_qualified(element, name): value for name, value in element.attrib.items()}
-        return [_qualified(element, element.tag), attributes, children]
+        attributes = [[_qualified(element, name), _namespace(name), value] for name, value in element.attrib.items()]
+        # namespace declarations are attributes in the DOM too (xmlns, xmlns:prefix)
+        parent_map = element.getparent().nsmap if element.getparent() is not None else {}
+        for prefix, uri in element.nsmap.items():
+            if parent_map.get(prefix) != uri:
+                attributes.append([f"xmlns:{prefix}" if prefix else "xmlns", XMLNS_NS, uri])
+        return [_qualified(element, element.tag), _namespace(element.tag), attributes, children]
 
     return convert(root)
+
+
+XMLNS_NS = "http://www.w3.org/2000/xmlns/"
+
+
+def _namespace(tag: str) -> str | None:
+    return tag[1:].partition("}")[0] if tag.startswith("{") else None
 
 
 def _qualified(element: Any, tag: str) -> str:
     if not tag.startswith("{"):
         return tag
     namespace, _, local = tag[1:].partition("}")
+    if namespace == "http://www.w3.org/XML/1998/namespace":
+        return f"xml:{local}"
     for prefix, uri in (element.nsmap or {}).items():
         if uri == namespace and prefix:
             return f"{prefix}:{local}"

@@ -46,8 +46,10 @@ class VxmlEvent(Exception):
     def describe(self) -> str:
         """``name: message (url line N)``, for error reports."""
         where = ""
-        if self.url or self.line:
-            where = f" ({self.url or 'document'}{f' line {self.line}' if self.line else ''})"
+        # the URL is left out when the message already names it (a failed fetch does)
+        url = self.url if self.url and self.url not in (self.message or "") else None
+        if url or self.line:
+            where = f" ({url or 'document'}{f' line {self.line}' if self.line else ''})"
         return f"{self.name}{': ' + self.message if self.message else ''}{where}"
 
 

@@ -16,6 +16,7 @@ from .activation import GrammarSet
 from .document import (
     HANDLER_TAGS,
     VOICEXML_ELEMENTS,
+    VXML_NS,
     Document,
     FormItem,
     element_children,
@@ -30,8 +31,8 @@ from .events import (
     VxmlEvent,
     matched_event_name,
 )
-from .fetching import FetchRequest, FormValue, Upload, resolve_url
-from .prompts import SSML_CONTAINERS, SSML_SKIPPED, SSML_WORD_BREAKS, QueuedPrompt, normalise
+from .fetching import FetchError, FetchRequest, FormValue, Upload, resolve_url
+from .prompts import SSML_CONTAINERS, SSML_SKIPPED, SSML_WORD_BREAKS, AudioClip, QueuedPrompt, normalise
 from .scripting import UNDEFINED, Scope, is_identifier
 
 if TYPE_CHECKING:
@@ -85,6 +86,14 @@ def _nodes(container: Any) -> list[Node]:
 
 _INLINE = frozenset(("value", "audio", "enumerate", "break", "sub", "mark")) | SSML_CONTAINERS | SSML_SKIPPED
 _IGNORED_IN_EXECUTION = frozenset(("grammar", "property", "filled", "param", "link", "option")) | HANDLER_TAGS
+# the namespaces of prompt markup; an element of any other namespace is foreign (a BML gesture, say)
+_PROMPT_NAMESPACES = frozenset((VXML_NS, "http://www.w3.org/2001/10/synthesis"))
+
+
+def _foreign(node: Any) -> bool:
+    """True for an element in a namespace that is neither VoiceXML nor SSML."""
+    tag = node.tag
+    return tag.startswith("{") and tag[1:].partition("}")[0] not in _PROMPT_NAMESPACES
 
 
 class Executor:
@@ -95,6 +104,8 @@ class Executor:
         self.js = interpreter.js
         self.session = interpreter.session
         self.grammars = GrammarSet(interpreter)
+        self._clips: list[AudioClip] | None = None  # the clips of the prompt being rendered
+        self._audio_outcomes: dict[str, tuple[bool, int | None, str | None]] = {}  # fetched once per call
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -131,7 +142,7 @@ class Executor:
                 inline.append(node)
                 continue
             tag = local_name(node)
-            if tag in _INLINE:
+            if tag in _INLINE or _foreign(node):
                 inline.append(node)
                 continue
             if inline:
@@ -146,8 +157,17 @@ class Executor:
         """Queue bare prompt content (text, ``<value>``, ``<audio>`` ...) as one prompt."""
         if all(isinstance(node, str) and not node.strip() for node in inline):
             return
-        text = normalise(self.render(env, inline))
-        self.session._queue.append(QueuedPrompt(text=text, bargein=self._bargein(env, None)))
+        text, clips = self.render_prompt(env, inline)
+        self.session._queue.append(QueuedPrompt(text=text, bargein=self._bargein(env, None), audio=clips))
+
+    def render_prompt(self, env: Env, nodes: list[Node]) -> tuple[str, list[AudioClip]]:
+        """A prompt's words (normalised) and the audio clips it plays, each fetched once per call."""
+        outer, self._clips = self._clips, []
+        try:
+            text = normalise(self.render(env, nodes))
+            return text, self._clips
+        finally:
+            self._clips = outer
 
     def element(self, env: Env, element: Any, tag: str) -> None:
         """Run one executable element."""
@@ -434,9 +454,9 @@ class Executor:
         self.js.use(env.chain)
         if check_cond and element.get("cond") and not self.js.eval_bool(element.get("cond")):
             return
-        text = normalise(self._evaluation(env, element, lambda: self.render(env, _nodes(element))))
+        text, clips = self._evaluation(env, element, lambda: self.render_prompt(env, _nodes(element)))
         timeout = parse_seconds(element.get("timeout")) if element.get("timeout") else None
-        self.session._queue.append(QueuedPrompt(text=text, bargein=self._bargein(env, element), timeout=timeout))
+        self.session._queue.append(QueuedPrompt(text=text, bargein=self._bargein(env, element), timeout=timeout, audio=clips))
 
     def _bargein(self, env: Env, element: Any) -> bool:
         if element is not None and element.get("bargein") is not None:
@@ -486,6 +506,16 @@ class Executor:
                 out.append(" " + self._render_foreach(env, node) + " ")
             elif tag in SSML_SKIPPED:
                 continue
+            elif _foreign(node):
+                # SSML 1.0 section 2.2.3 lets a processor ignore markup of other namespaces, as
+                # platforms do: the element does nothing, the text inside it is still spoken
+                qualified = f"{node.prefix}:{tag}" if node.prefix else tag
+                self.session._note(
+                    "ignored",
+                    f"<{qualified}> (namespace {node.tag[1:].partition('}')[0]}) is foreign markup: ignored, its text spoken",
+                    {"element": qualified, "namespace": node.tag[1:].partition("}")[0], "line": node.sourceline},
+                )
+                out.append(self.render(env, _nodes(node), in_log=in_log))
             else:
                 raise self._unsupported(env, node, "in prompts" if not in_log else "in <log>")
         return "".join(out)
@@ -498,14 +528,31 @@ class Executor:
                 return ""
         if isinstance(source, dict):
             return " " + _audio_text(source) + " "
-        # The fallback is spoken in line with the text around it; a played file stands apart.
-        fallback = self.render(env, _nodes(element))
-        if fallback.strip():
-            return fallback
         if not source:
             raise self._event(env, "error.badfetch", "<audio> needs src or expr", element)
-        base = element.base or env.doc.base
-        return " " + (resolve_url(base, source) if "://" in base else source) + " "
+        # The fallback stands in the text in line with the words around it (it says what the
+        # recording says); the file itself is recorded as a clip, never read out as its URI.
+        fallback = self.render(env, _nodes(element))
+        if self._clips is not None:
+            base = element.base or env.doc.base
+            uri = resolve_url(base, source)
+            self._clips.append(self._audio_clip(env, element, uri, normalise(fallback)))
+        return fallback if fallback.strip() else " "
+
+    def _audio_clip(self, env: Env, element: Any, uri: str, fallback: str) -> AudioClip:
+        """Fetch an audio file (once per call) to learn whether it answers."""
+        outcome = self._audio_outcomes.get(uri)
+        if outcome is None:
+            timeout_text = element.get("fetchtimeout") or self.interp.properties(env.state, env.ctx, None).get("fetchtimeout")
+            request = FetchRequest(url=uri, timeout=parse_seconds(timeout_text) if timeout_text else None)
+            try:
+                response = self.session.fetch(request, quiet=True)
+                outcome = (True, response.status, None)
+            except FetchError as exc:
+                outcome = (False, exc.status, str(exc))
+            self._audio_outcomes[uri] = outcome
+        answered, status, error = outcome
+        return AudioClip(uri=uri, answered=answered, status=status, error=error, fallback=fallback)
 
     def _render_foreach(self, env: Env, element: Any) -> str:
         array, item = element.get("array"), element.get("item")

@@ -21,6 +21,7 @@ __all__ = [
     "Match",
     "TagError",
     "UnsupportedBuiltinError",
+    "UnsupportedFormatError",
     "dtmf_tokens",
     "voice_tokens",
 ]
@@ -41,6 +42,11 @@ class GrammarError(Exception):
 
 class UnsupportedBuiltinError(GrammarError):
     """A builtin grammar type this platform does not have (error.unsupported.builtin)."""
+
+
+class UnsupportedFormatError(GrammarError):
+    """A grammar in a format this platform does not read (JSGF, GSL, vendor text): the
+    interpreter throws error.unsupported.format (VoiceXML 2.0 section 5.2.6)."""
 
 
 class TagError(GrammarError):

@@ -11,7 +11,8 @@ as text, matched without regard to case, punctuation or spacing.
 * :func:`choices_grammar` - the grammar ``<option>``, ``<choice>`` and ``<menu>`` generate.
 
 A grammar that cannot be used raises :class:`GrammarError` when it is compiled (an unknown
-builtin type its subclass :class:`UnsupportedBuiltinError`); a semantic tag that fails while a
+builtin type its subclass :class:`UnsupportedBuiltinError`, a format other than SRGS
+:class:`UnsupportedFormatError`); a semantic tag that fails while a
 match is interpreted raises :class:`TagError` (also a GrammarError).
 """
 
@@ -26,11 +27,12 @@ from vxmlkit.browser.grammar_base import (
     Match,
     TagError,
     UnsupportedBuiltinError,
+    UnsupportedFormatError,
     dtmf_tokens,
     voice_tokens,
 )
 from vxmlkit.browser.sisr import TagEvaluator
-from vxmlkit.browser.srgs import SrgsGrammar, srgs_grammar
+from vxmlkit.browser.srgs import SrgsGrammar, check_grammar_type, srgs_grammar
 
 __all__ = [
     "BuiltinGrammar",
@@ -42,7 +44,9 @@ __all__ = [
     "TagError",
     "TagEvaluator",
     "UnsupportedBuiltinError",
+    "UnsupportedFormatError",
     "builtin_grammar",
+    "check_grammar_type",
     "choices_grammar",
     "srgs_grammar",
 ]

@@ -447,9 +447,14 @@ class Interpreter:
         """Declare the form's variables and form item variables in document order."""
         env = Env(ctx=state.ctx, state=state, chain=state.chain, item=None)
         remaining = dict(params) if params else {}
+        undeclared: list[str] = []
         for element in state.model.declarations:
             self.tick(element)
             tag = local_name(element)
+            if undeclared and tag in ("var", "script", "data"):
+                self.js.use(state.chain)
+                self.js.declare_unset(undeclared, depth=state.dialog_depth)
+                undeclared.clear()
             if tag == "var" and element.get("name") in remaining:
                 self.js.use(state.chain)
                 self.js.set_value(element.get("name"), remaining.pop(element.get("name")))
@@ -458,9 +463,16 @@ class Interpreter:
             else:
                 item = next(i for i in state.model.items if i.element is element)
                 self.js.use(state.chain)
-                self.js.declare(item.name, element.get("expr"))
+                if element.get("expr") is None:
+                    undeclared.append(item.name)  # declared together, in one crossing
+                else:
+                    self.js.declare_unset(undeclared, depth=state.dialog_depth)
+                    undeclared.clear()
+                    self.js.declare(item.name, element.get("expr"))
                 if tag in ("field", "initial", "record", "transfer", "menu"):
                     state.prompt_counts[item.name] = 1
+        self.js.use(state.chain)
+        self.js.declare_unset(undeclared, depth=state.dialog_depth)
         if remaining:
             names = ", ".join(sorted(remaining))
             raise VxmlEvent(
@@ -471,25 +483,28 @@ class Interpreter:
             )
 
     def select(self, state: FormState) -> FormItem | None:
-        """The first form item whose guard condition is not satisfied."""
+        """The first form item whose guard condition is not satisfied (the unset items found in
+        one crossing into JavaScript, conds evaluated only for those)."""
         self.js.use(state.chain)
         depth = state.dialog_depth
-        for item in state.model.items:
-            if self.js.is_set(item.name, depth=depth):
-                continue
+        items = state.model.items
+        names = [item.name for item in items]
+        index = self.js.first_unset(names, 0, depth=depth)
+        while index >= 0:
+            item = items[index]
             cond = item.element.get("cond")
-            if cond and not self.js.eval_bool(cond):
-                continue
-            return item
+            if not cond or self.js.eval_bool(cond):
+                return item
+            index = self.js.first_unset(names, index + 1, depth=depth)
         return None
 
     def visit(self, state: FormState, item: FormItem) -> Waiting:
         """The collect and process phases for one form item."""
         tag = item.tag
         if tag == "block":
-            self.js.use(state.chain)
-            self.js.set_value(item.name, True, depth=state.dialog_depth)
             env = Env(ctx=state.ctx, state=state, chain=state.chain + (self.js.new_scope(None),), item=item)
+            self.js.use(env.chain)  # the block's own chain: its content runs there next
+            self.js.set_value(item.name, True, depth=state.dialog_depth)
             self.exec.run(env, item.element)
             return
         if tag == "object":
@@ -564,15 +579,21 @@ class Interpreter:
         session = self.session
         played: list[int] = []
         for prompt in session._queue:
-            if not prompt.text:
+            if not prompt.text and not prompt.audio:
                 continue
+            clips = [clip.to_json() for clip in prompt.audio]
             if self.final:
                 session.unheard.append(prompt.text)
-                session._note("unheard", prompt.text, {"bargein": prompt.bargein})
+                session._note("unheard", prompt.text, {"bargein": prompt.bargein, "audio": clips} if clips else {"bargein": prompt.bargein})
                 continue
-            session.prompts.append(prompt.text)
-            played.append(len(session.transcript))
-            session._note("heard", prompt.text, {"bargein": prompt.bargein})
+            for clip in prompt.audio:
+                session.audio.append(clip)
+                played.append(len(session.transcript))
+                session._note("audio", clip.describe(), {"bargein": prompt.bargein, **clip.to_json()})
+            if prompt.text:
+                session.prompts.append(prompt.text)
+                played.append(len(session.transcript))
+                session._note("heard", prompt.text, {"bargein": prompt.bargein, "audio": clips} if clips else {"bargein": prompt.bargein})
         session._queue.clear()
         return played
 
@@ -709,7 +730,7 @@ class Interpreter:
         if given.kind == "noinput":
             raise VxmlEvent("noinput")
         if given.kind == "nomatch":
-            raise VxmlEvent("nomatch")
+            raise self._nomatch(ctx, "", "voice")
         modes = props.get("inputmodes", "dtmf voice").split()
         if given.kind == "dtmf":
             if "dtmf" not in modes:
@@ -739,8 +760,15 @@ class Interpreter:
                 return Recognition(match.utterance, match.interpretation, match.confidence, inputmode, candidate)
         if mode == "dtmf" and any(c.grammar.mode == "dtmf" and c.grammar.is_prefix(text) for c in active):
             interdigit = props.get("interdigittimeout", "5s")
-            raise VxmlEvent("nomatch", f"{text!r} is incomplete: no more keys before the interdigit timeout ({interdigit})")
-        raise VxmlEvent("nomatch")
+            raise self._nomatch(ctx, text, inputmode, f"{text!r} is incomplete: no more keys before the interdigit timeout ({interdigit})")
+        raise self._nomatch(ctx, text, inputmode)
+
+    def _nomatch(self, ctx: DocContext, utterance: str, inputmode: str, message: str | None = None) -> VxmlEvent:
+        """The nomatch event; a nomatch counts as a recognition, so application.lastresult$ is
+        set first (VoiceXML 2.0 section 5.1.5): what was heard, no interpretation, confidence 0."""
+        self.js.use(ctx.chain)
+        self.js.set_lastresult({"utterance": utterance, "confidence": 0.0, "inputmode": inputmode}, depth=1)
+        return VxmlEvent("nomatch", message)
 
     def collect_field(self, state: FormState, item: FormItem) -> Waiting:
         """Wait for input for a ``<field>`` or ``<initial>`` and process it."""
@@ -832,11 +860,8 @@ class Interpreter:
             if not names.intersection(action.names):
                 continue
             self.js.use(state.chain)
-            filled = [self.js.is_set(name, depth=depth) if self.js.has(name, depth=depth) else False for name in action.names]
-            if action.mode == "any":
-                triggered = any(filled)
-            else:
-                triggered = all(filled)
+            filled = self.js.count_set(list(action.names), depth=depth)
+            triggered = filled > 0 if action.mode == "any" else filled == len(action.names)
             if not triggered:
                 continue
             state.event_item = action.owner

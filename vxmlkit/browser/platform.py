@@ -6,7 +6,10 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["TRANSFER_OUTCOMES", "Input", "InputRequest", "TranscriptEntry", "fake_recording"]
+__all__ = ["CALLEE_TYPES", "TRANSFER_OUTCOMES", "Input", "InputRequest", "TranscriptEntry", "fake_recording"]
+
+#: What ``session.connection.callee_type`` may be: who answered an outbound call.
+CALLEE_TYPES = ("voice", "answeringmachine", "fax", "unknown")
 
 TRANSFER_OUTCOMES = (
     "busy",
@@ -119,6 +122,16 @@ class Input:
             "transfer:OUTCOME or record:SECONDS"
         )
 
+    def command_line(self) -> str:
+        """The input in the form :meth:`parse` reads (``dtmf:12#``, ``say:yes``, ``record:3#`` ...)."""
+        if self.kind in ("dtmf", "transfer"):
+            return f"{self.kind}:{self.value}"
+        if self.kind == "speech":
+            return f"say:{self.value}"
+        if self.kind == "recording":
+            return f"record:{self.seconds:g}{self.termchar or ''}"
+        return self.kind
+
     def describe(self, *, private: bool = False) -> str:
         """Readable form for transcripts (``private``: the keys or words are not shown)."""
         if private and self.kind in ("dtmf", "speech"):
@@ -152,7 +165,7 @@ class InputRequest:
 
 @dataclass
 class TranscriptEntry:
-    """One event of the call: heard, input, fetched, fetchaudio, log, transfer, record, ended ..."""
+    """One event of the call: heard, audio, input, fetched, fetchaudio, log, transfer, record, ended ..."""
 
     kind: str
     text: str
@@ -166,6 +179,7 @@ class TranscriptEntry:
         """One readable line."""
         labels = {
             "heard": "heard",
+            "audio": "audio",
             "input": "caller",
             "fetched": "fetched",
             "fetchaudio": "fetchaudio",

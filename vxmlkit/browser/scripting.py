@@ -17,6 +17,7 @@ import functools
 import json
 import math
 import re
+import threading
 from typing import Any
 
 import quickjs
@@ -107,8 +108,43 @@ function __vx_audio(s, p) {
 function __vx_declare(k, name, s, p) { __vx_c[k][name] = (s === null ? undefined : __vx_expr(s, p)); }
 function __vx_set(k, name, v, isjson) { __vx_c[k][name] = isjson ? (v === null ? undefined : JSON.parse(v)) : v; }
 function __vx_isset(k, name) { return __vx_c[k][name] !== undefined; }
+function __vx_first_unset(k, names, start) {
+  var list = names.split(','), o = __vx_c[k];
+  for (var i = start; i < list.length; i++) if (o[list[i]] === undefined) return i;
+  return -1;
+}
+function __vx_count_set(k, names) {
+  var list = names.split(','), o = __vx_c[k], n = 0;
+  for (var i = 0; i < list.length; i++) if (o[list[i]] !== undefined) n++;
+  return n;
+}
+function __vx_declare_all(k, names) { var list = names.split(','); for (var i = 0; i < list.length; i++) __vx_c[k][list[i]] = undefined; }
 function __vx_has(k, name) { return name in __vx_c[k]; }
 function __vx_setresult(k, j) { var a = JSON.parse(j); __vx_c[k]['lastresult$'] = Object.assign([a], a); }
+// Reuse of the context by the next call: what the global object holds (names and values) and
+// which properties the builtins and their prototypes have are recorded once the helpers are
+// loaded; a call that changed any of it leaves the context unusable for the next call.
+var __vx_base = null, __vx_state = {__vx_c: 1, __vx_n: 1, __vx_objs: 1, __vx_v: 1, __vx_arrays: 1, __vx_base: 1};
+var __vx_builtins = [Object, Array, String, Number, Boolean, Function, Date, RegExp, Math, JSON, Error, Symbol, Promise,
+                     Map, Set, Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype,
+                     Function.prototype, Date.prototype, RegExp.prototype, Error.prototype, Promise.prototype,
+                     Map.prototype, Set.prototype];
+function __vx_snapshot() {
+  var out = [], names = Object.getOwnPropertyNames(globalThis);
+  for (var i = 0; i < names.length; i++) if (__vx_state[names[i]] !== 1) out.push(names[i], globalThis[names[i]]);
+  for (var b = 0; b < __vx_builtins.length; b++) out.push(Object.getOwnPropertyNames(__vx_builtins[b]).length);
+  return out;
+}
+function __vx_rebase() { __vx_base = __vx_snapshot(); }
+function __vx_reset() {
+  __vx_c = []; __vx_n = 0; __vx_objs = [];
+  if (typeof __vx_arrays !== 'undefined') __vx_arrays = [];
+  if (typeof __vx_v !== 'undefined') __vx_v = undefined;
+  var now = __vx_snapshot(), base = __vx_base;
+  if (base === null || now.length !== base.length) return false;
+  for (var i = 0; i < now.length; i++) if (now[i] !== base[i] && (now[i] === now[i] || base[i] === base[i])) return false;
+  return true;
+}
 """.replace("WITHS", "with(__vx_c[0]) with(__vx_c[1]) with(__vx_c[2]) with(__vx_c[3]) with(__vx_c[4]) with(__vx_c[5]) with(__vx_c[6]) with(__vx_c[7]) ").replace("MAXDEPTH", str(MAX_DEPTH))
 
 # <assign> and <clear>: a dotted name is assigned through the scope chain.
@@ -139,16 +175,23 @@ function __vx_item(k, name, i) { __vx_c[k][name] = __vx_arrays[__vx_arrays.lengt
 function __vx_pop_array() { __vx_arrays.pop(); }
 """
 
-# The read-only DOM for <data>, loaded the first time a call uses <data>.
+# The read-only DOM for <data> (the DOM Level 2 Core subset of VoiceXML 2.1 Appendix D: Node,
+# NodeList, NamedNodeMap, Document, Element, Attr, CharacterData/Text), loaded the first time a
+# call uses <data>.
 _DOM = r"""
+function __vx_list(a) { a.item = function(i) { return this[i] === undefined ? null : this[i]; }; return a; }
 function __vx_Node(type, name, doc) {
   this.nodeType = type; this.nodeName = name; this.nodeValue = null;
-  this.parentNode = null; this.childNodes = []; this.ownerDocument = doc;
-  this.childNodes.item = function(i) { return this[i] === undefined ? null : this[i]; };
+  this.parentNode = null; this.childNodes = __vx_list([]); this.ownerDocument = doc;
+  this.namespaceURI = null; this.prefix = null; this.localName = null; this.attributes = null;
+}
+function __vx_matches(node, ns, local) {
+  return node.nodeType === 1 && (ns === '*' || node.namespaceURI === (ns === '' ? null : ns)) &&
+    (local === '*' || node.localName === local);
 }
 __vx_Node.prototype = {
   __vx_dom: true,
-  ELEMENT_NODE: 1, TEXT_NODE: 3, DOCUMENT_NODE: 9,
+  ELEMENT_NODE: 1, ATTRIBUTE_NODE: 2, TEXT_NODE: 3, DOCUMENT_NODE: 9,
   get firstChild() { return this.childNodes.length ? this.childNodes[0] : null; },
   get lastChild() { return this.childNodes.length ? this.childNodes[this.childNodes.length - 1] : null; },
   get nextSibling() {
@@ -169,54 +212,86 @@ __vx_Node.prototype = {
   },
   hasChildNodes: function() { return this.childNodes.length > 0; },
   hasAttributes: function() { return !!this.attributes && this.attributes.length > 0; },
-  getAttribute: function(n) { return this.__vx_attrs && Object.prototype.hasOwnProperty.call(this.__vx_attrs, n) ? this.__vx_attrs[n] : ''; },
-  hasAttribute: function(n) { return !!this.__vx_attrs && Object.prototype.hasOwnProperty.call(this.__vx_attrs, n); },
-  getAttributeNode: function(n) {
-    if (!this.attributes) return null;
-    for (var i = 0; i < this.attributes.length; i++) if (this.attributes[i].name === n) return this.attributes[i];
-    return null;
-  },
-  getElementsByTagName: function(name) {
-    var out = [];
-    out.item = function(i) { return this[i] === undefined ? null : this[i]; };
+  getAttributeNode: function(n) { return this.attributes ? this.attributes.getNamedItem(n) : null; },
+  getAttributeNodeNS: function(ns, local) { return this.attributes ? this.attributes.getNamedItemNS(ns, local) : null; },
+  getAttribute: function(n) { var a = this.getAttributeNode(n); return a ? a.value : ''; },
+  getAttributeNS: function(ns, local) { var a = this.getAttributeNodeNS(ns, local); return a ? a.value : ''; },
+  hasAttribute: function(n) { return this.getAttributeNode(n) !== null; },
+  hasAttributeNS: function(ns, local) { return this.getAttributeNodeNS(ns, local) !== null; },
+  __vx_find: function(test, first) {
+    var out = __vx_list([]);
     (function walk(node) {
-      for (var i = 0; i < node.childNodes.length; i++) {
+      for (var i = 0; i < node.childNodes.length && !(first && out.length); i++) {
         var c = node.childNodes[i];
-        if (c.nodeType === 1) {
-          if (name === '*' || c.nodeName === name) out.push(c);
-          walk(c);
-        }
+        if (c.nodeType === 1) { if (test(c)) out.push(c); walk(c); }
       }
     })(this);
     return out;
+  },
+  getElementsByTagName: function(name) {
+    return this.__vx_find(function(c) { return name === '*' || c.nodeName === name; });
+  },
+  getElementsByTagNameNS: function(ns, local) {
+    return this.__vx_find(function(c) { return __vx_matches(c, ns, local); });
   },
   __vx_xml: function() {
     if (this.nodeType === 3) return this.nodeValue;
     var kids = [];
     for (var i = 0; i < this.childNodes.length; i++) kids.push(this.childNodes[i].__vx_xml());
-    return this.nodeType === 9 ? {document: kids} : {tag: this.nodeName, attributes: this.__vx_attrs, children: kids};
+    if (this.nodeType === 9) return {document: kids};
+    var attrs = {};
+    for (var j = 0; j < this.attributes.length; j++) attrs[this.attributes[j].name] = this.attributes[j].value;
+    return {tag: this.nodeName, attributes: attrs, children: kids};
   }
 };
+function __vx_attrs(list, owner) {
+  var map = __vx_list([]);
+  for (var i = 0; i < list.length; i++) {
+    var q = list[i][0], colon = q.indexOf(':');
+    map.push({nodeType: 2, name: q, nodeName: q, value: list[i][2], nodeValue: list[i][2], specified: true,
+              ownerElement: owner, namespaceURI: list[i][1], prefix: colon < 0 ? null : q.slice(0, colon),
+              localName: q.slice(colon + 1), parentNode: null, childNodes: __vx_list([])});
+  }
+  map.getNamedItem = function(n) {
+    for (var i = 0; i < this.length; i++) if (this[i].name === n) return this[i];
+    return null;
+  };
+  map.getNamedItemNS = function(ns, local) {
+    for (var i = 0; i < this.length; i++) {
+      var a = this[i];
+      if ((ns === '*' || a.namespaceURI === (ns === '' ? null : ns)) && a.localName === local) return a;
+    }
+    return null;
+  };
+  return map;
+}
 function __vx_build(j, parent, doc) {
   var n;
   if (typeof j === 'string') {
-    n = new __vx_Node(3, '#text', doc); n.nodeValue = j; n.data = j;
+    n = new __vx_Node(3, '#text', doc); n.nodeValue = j; n.data = j; n.length = j.length;
+    n.substringData = function(offset, count) { return this.data.substr(offset, count); };
   } else {
-    n = new __vx_Node(1, j[0], doc); n.tagName = j[0]; n.localName = j[0].split(':').pop();
-    n.__vx_attrs = j[1]; n.attributes = [];
-    for (var a in j[1]) n.attributes.push({nodeType: 2, name: a, nodeName: a, value: j[1][a], nodeValue: j[1][a]});
-    n.attributes.item = function(i) { return this[i] === undefined ? null : this[i]; };
-    for (var i = 0; i < j[2].length; i++) n.childNodes.push(__vx_build(j[2][i], n, doc));
+    var colon = j[0].indexOf(':');
+    n = new __vx_Node(1, j[0], doc); n.tagName = j[0];
+    n.namespaceURI = j[1]; n.prefix = colon < 0 ? null : j[0].slice(0, colon); n.localName = j[0].slice(colon + 1);
+    n.attributes = __vx_attrs(j[2], n);
+    for (var i = 0; i < j[3].length; i++) n.childNodes.push(__vx_build(j[3][i], n, doc));
   }
   n.parentNode = parent;
   return n;
 }
 function __vx_document(text) {
   var doc = new __vx_Node(9, '#document', null);
-  doc.ownerDocument = null;
   var root = __vx_build(JSON.parse(text), doc, doc);
   doc.childNodes.push(root);
   doc.documentElement = root;
+  doc.getElementById = function(id) {
+    var found = this.__vx_find(function(c) {
+      var a = c.getAttributeNode('xml:id') || c.getAttributeNode('id');
+      return a !== null && a.value === id;
+    }, true);
+    return found.length ? found[0] : null;
+  };
   return doc;
 }
 function __vx_setdom(k, name, text) { __vx_c[k][name] = __vx_document(text); }
@@ -292,16 +367,81 @@ def _direct(value: Any) -> bool:
     return kind is float and math.isfinite(value)
 
 
-class ScriptEngine:
-    """One QuickJS context for one call: scopes, expressions and scripts with time and memory limits."""
+class _Runtime:
+    """A QuickJS context with the vxmlkit helpers loaded, used by one call at a time and only by
+    the thread that made it; reset between calls rather than rebuilt (compiling the helpers is
+    the costly part of starting a call)."""
 
-    def __init__(self, *, time_limit: float = 1.0, memory_limit: int = 64 * 1024 * 1024) -> None:
+    __slots__ = ("context", "functions", "memory_limit", "tags", "thread")
+
+    def __init__(self, memory_limit: int) -> None:
         self.context = quickjs.Context()
         self.context.set_memory_limit(memory_limit)
         self.context.eval(_CORE)
+        self.memory_limit = memory_limit
+        self.functions: dict[str, Any] = {}
+        self.tags: Any = None  # the TagEvaluator of this context, made on first use
+        self.thread = threading.get_ident()
+        self.rebase()
+
+    def function(self, name: str) -> Any:
+        """A helper function of the context (looked up once)."""
+        found = self.functions.get(name)
+        if found is None:
+            found = self.functions[name] = self.context.get(name)
+        return found
+
+    def rebase(self) -> None:
+        """Record the global object and the builtins as they are now: the state a reset checks."""
+        self.function("__vx_rebase")()
+
+    def reset(self) -> bool:
+        """Forget the call's scopes; True when the context is as it was (safe for the next call)."""
+        try:
+            return bool(self.function("__vx_reset")())
+        except quickjs.JSException:
+            return False
+
+
+_POOL_SIZE = 4
+_FUNCTION_NAMES = re.compile(r"^function (__vx_\w+)", re.MULTILINE)
+_pool = threading.local()  # each thread's free runtimes: never shared between threads
+
+
+def _acquire(memory_limit: int) -> _Runtime:
+    free: list[_Runtime] = getattr(_pool, "free", None) or []
+    while free:
+        runtime = free.pop()
+        if runtime.memory_limit == memory_limit:
+            return runtime
+    return _Runtime(memory_limit)
+
+
+def _release(runtime: _Runtime) -> None:
+    if runtime.thread != threading.get_ident() or not runtime.reset():
+        return  # another thread's context, or one the call changed: dropped, not reused
+    free = getattr(_pool, "free", None)
+    if free is None:
+        free = _pool.free = []
+    if len(free) < _POOL_SIZE:
+        free.append(runtime)
+
+
+class ScriptEngine:
+    """The QuickJS side of one call: scopes, expressions and scripts with time and memory limits.
+
+    The context comes from this thread's pool of reset contexts (or is made), and goes back to
+    it when :meth:`close` is called at the end of the call, if the call left the global object
+    and the builtins as they were; otherwise it is dropped.
+    """
+
+    def __init__(self, *, time_limit: float = 1.0, memory_limit: int = 64 * 1024 * 1024) -> None:
+        self._runtime: _Runtime | None = _acquire(memory_limit)
+        runtime = self._runtime
+        self.context = runtime.context
         self.time_limit = time_limit
         self.context.set_time_limit(time_limit)
-        get = self.context.get
+        get = runtime.function
         self._setc = get("__vx_setc")
         self._expr = get("__vx_expr")
         self._bool = get("__vx_bool")
@@ -313,15 +453,42 @@ class ScriptEngine:
         self._has = get("__vx_has")
         self._setresult = get("__vx_setresult")
         self._audio = get("__vx_audio")
-        # loaded on first use
-        self._script: Any = None
-        self._assign: Any = None
-        self._push_array: Any = None
-        self._pop_array: Any = None
-        self._item: Any = None
-        self._setdom: Any = None
+        self._script = get("__vx_script")
+        self._first_unset = get("__vx_first_unset")
+        self._declare_all = get("__vx_declare_all")
+        self._count_set = get("__vx_count_set")
         self._chain: tuple[Scope, ...] = ()
         self._scopes = 0
+
+    def close(self) -> None:
+        """The call is over: give the context back for reuse (reset), or drop it."""
+        runtime, self._runtime = self._runtime, None
+        if runtime is not None:
+            _release(runtime)
+
+    def tag_evaluator(self) -> Any:
+        """The SISR tag evaluator of this context (tags registered once per context, not per call)."""
+        runtime = self._runtime
+        if runtime is None:
+            raise VxmlEvent("error.semantic", "the call is over: its script context is closed")
+        if runtime.tags is None:
+            from .sisr import TagEvaluator
+
+            runtime.tags = TagEvaluator(self.context)
+            runtime.tags.prepare()
+            runtime.rebase()
+        return runtime.tags
+
+    def _helper(self, name: str, source: str) -> Any:
+        """A helper loaded on first use in this context (kept for the calls that reuse it)."""
+        runtime = self._runtime
+        assert runtime is not None, "the call is over: its script context is closed"
+        if name not in runtime.functions:
+            self._load(source)
+            for defined in _FUNCTION_NAMES.findall(source):  # the whole group, loaded once
+                runtime.function(defined)
+            runtime.rebase()
+        return runtime.functions[name]
 
     # -- scopes -----------------------------------------------------------------------------
 
@@ -426,25 +593,17 @@ class ScriptEngine:
         self._call(self._assigner(), (name, payload, True), "cannot assign {}", name)
 
     def _assigner(self) -> Any:
-        if self._assign is None:
-            self._load(_ASSIGN)
-            self._assign = self.context.get("__vx_assign")
-        return self._assign
+        return self._helper("__vx_assign", _ASSIGN)
 
     def run_script(self, source: str) -> None:
         """Run a ``<script>`` in the current scope: its top-level vars and functions land there."""
-        if self._script is None:
-            self._script = self.context.get("__vx_script")
         variables, functions = _declarations(source)
         self._call(self._script, (source, ",".join(functions), ",".join(variables)), "error in script")
 
     def set_dom(self, name: str, xml_json: str, *, depth: int | None = None) -> None:
         """Set ``name`` to a read-only DOM document built from the JSON tree of an XML answer."""
-        if self._setdom is None:
-            self._load(_DOM)
-            self._setdom = self.context.get("__vx_setdom")
         k = len(self._chain) - 1 if depth is None else depth
-        self._call(self._setdom, (k, name, xml_json), "cannot build the DOM for {}", name)
+        self._call(self._helper("__vx_setdom", _DOM), (k, name, xml_json), "cannot build the DOM for {}", name)
 
     def set_lastresult(self, result: dict[str, Any], *, depth: int) -> None:
         """Set ``lastresult$`` in the ``depth``-th scope: an array of one result with its fields copied."""
@@ -466,23 +625,33 @@ class ScriptEngine:
 
     def push_array(self, expr: str) -> int:
         """Evaluate a ``<foreach>`` array and keep it for :meth:`set_item`; returns its length."""
-        if self._push_array is None:
-            self._load(_EXTRA)
-            get = self.context.get
-            self._push_array = get("__vx_push_array")
-            self._pop_array = get("__vx_pop_array")
-            self._item = get("__vx_item")
-        return int(self._call(self._push_array, (expr,), "cannot iterate over {!r}", expr))
+        return int(self._call(self._helper("__vx_push_array", _EXTRA), (expr,), "cannot iterate over {!r}", expr))
 
     def set_item(self, name: str, index: int) -> None:
         """Set ``name`` in the current scope to element ``index`` of the innermost foreach array."""
         if not is_identifier(name):
             raise VxmlEvent("error.semantic", f"{name!r} is not a valid variable name")
-        self._call(self._item, (len(self._chain) - 1, name, index), "cannot set {}", name)
+        self._call(self._helper("__vx_item", _EXTRA), (len(self._chain) - 1, name, index), "cannot set {}", name)
 
     def pop_array(self) -> None:
         """Forget the innermost foreach array."""
-        self._pop_array()
+        self._helper("__vx_pop_array", _EXTRA)()
+
+    # -- several crossings in one ---------------------------------------------------------------
+
+    def declare_unset(self, names: list[str], *, depth: int) -> None:
+        """Declare each of ``names`` in the ``depth``-th scope, undefined (one crossing)."""
+        if names:
+            self._call(self._declare_all, (depth, ",".join(names)), "cannot declare {}", names)
+
+    def first_unset(self, names: list[str], start: int, *, depth: int) -> int:
+        """The index of the first of ``names`` from ``start`` that is undefined in the
+        ``depth``-th scope, or -1 (one crossing for the FIA's select phase)."""
+        return int(self._first_unset(depth, ",".join(names), start))
+
+    def count_set(self, names: list[str], *, depth: int) -> int:
+        """How many of ``names`` are declared and not undefined in the ``depth``-th scope (one crossing)."""
+        return int(self._count_set(depth, ",".join(names))) if names else 0
 
 
 def _js_message(exc: Exception, time_limit: float) -> str:

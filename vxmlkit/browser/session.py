@@ -11,7 +11,7 @@ from .document import Document, parse_document
 from .events import InterpreterError, VxmlEvent
 from .fetching import Fetcher, FetchError, FetchRequest, FetchResponse, RoutingFetcher
 from .platform import Input, InputRequest, TranscriptEntry
-from .prompts import QueuedPrompt
+from .prompts import AudioClip, QueuedPrompt
 from .scripting import ScriptEngine
 
 __all__ = ["Browser", "FetchedDocument", "Session"]
@@ -48,6 +48,7 @@ class Browser:
         self.max_steps = max_steps
         self.eval_timeout = eval_timeout
         self._documents: dict[tuple[str, bytes], Document] = {}
+        self.grammar_cache: dict[Any, Any] = {}  # compiled inline grammars by content (see activation)
 
     def _parse(self, url: str, body: bytes) -> Document:
         key = (url, body)
@@ -76,12 +77,14 @@ class Browser:
         return session
 
     def run(self, url: str, inputs: Iterable[Input], **dial_kwargs: Any) -> Session:
-        """Dial, give the inputs in order (each when the call waits), hang up when they run out."""
+        """Dial, give the inputs in order (each when the call waits), hang up when they run out.
+
+        Inputs left when the call ended are kept in ``session.unused_inputs``."""
         session = self.dial(url, **dial_kwargs)
-        for given in inputs:
-            if session.ended is not None:
-                break
-            session.send(given)
+        remaining = list(inputs)
+        while remaining and session.ended is None:
+            session.send(remaining.pop(0))
+        session.unused_inputs = remaining
         if session.ended is None:
             session.hang_up()
         return session
@@ -99,6 +102,7 @@ class Session:
         self.js = ScriptEngine(time_limit=browser.eval_timeout)
         self.prompts: list[str] = []
         self.unheard: list[str] = []  # prompts played after the caller was gone (hang-up, disconnect, transfer)
+        self.audio: list[AudioClip] = []  # the audio clips the caller's prompts played, in order
         self.transcript: list[TranscriptEntry] = []
         self.documents: list[FetchedDocument] = []
         self.waiting: InputRequest | None = None
@@ -108,6 +112,7 @@ class Session:
         self.error_message: str | None = None
         self.transferred_to: str | None = None
         self.disconnect_namelist: dict[str, Any] | None = None
+        self.unused_inputs: list[Input] = []  # what Browser.run had left to give when the call ended
         self._queue: list[QueuedPrompt] = []
         self._heard_mark = 0  # len(prompts) when the caller last gave input
         self._generator: Generator[InputRequest, Input, Any] | None = None
@@ -157,13 +162,22 @@ class Session:
 
     # -- what the interpreter reports ------------------------------------------------------------------
 
-    def fetch(self, request: FetchRequest) -> FetchResponse:
-        """Fetch through the browser's fetcher, noting it (error.badfetch on failure)."""
+    def fetch(self, request: FetchRequest, *, quiet: bool = False) -> FetchResponse:
+        """Fetch through the browser's fetcher, noting it (error.badfetch on failure).
+
+        ``quiet`` (audio files): not noted as a fetched document, and a failure raises the
+        :class:`FetchError` itself for the caller to report."""
         try:
             response = self.browser.fetcher.fetch(request)
         except FetchError as exc:
-            self._note("fetched", f"{request.method} {request.url} failed: {exc}", {"url": request.url, "method": request.method, "status": exc.status})
+            if quiet:
+                raise
+            # the line names the request once: the reason without the URL the fetcher repeats
+            reason = str(exc).replace(f" for {request.method} {request.url}", "").replace(f" {request.url}", "")
+            self._note("fetched", f"{request.method} {request.url} failed: {reason}", {"url": request.url, "method": request.method, "status": exc.status})
             raise VxmlEvent(exc.event, str(exc), url=request.url) from None
+        if quiet:
+            return response
         self.documents.append(FetchedDocument(request.url, request.method, response.status, response.text))
         # "queued": prompts queued before this fetch, which the caller hears before what it brings.
         self._note("fetched", f"{request.method} {request.url}", {"url": request.url, "method": request.method, "status": response.status,
@@ -178,7 +192,13 @@ class Session:
         self.waiting = None
         self.error = error
         self.error_message = message
-        text = how if error is None else f"{how}: {error}" + (f" ({message})" if message else "")
+        # "error: error.badfetch" would say it twice: an error event's name says how the call ended
+        text = how if error is None else error if error.startswith(f"{how}.") else f"{how}: {error}"
+        if error is not None and message:
+            # the message is the event described (its name first): each thing is said once
+            detail = message.removeprefix(error).removeprefix(":").strip()
+            if detail:
+                text += f": {detail}"
         data: dict[str, Any] = {"how": how}
         if error:
             data["error"] = error
@@ -187,6 +207,7 @@ class Session:
         if self.disconnect_namelist:
             data["namelist"] = self.disconnect_namelist
         self._note("ended", text, data)
+        self.js.close()
 
     # -- reading the call -----------------------------------------------------------------------------
 

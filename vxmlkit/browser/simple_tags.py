@@ -175,6 +175,10 @@ class _Reader:
         return ("array", tuple(items))
 
 
+# The commonest tag of all, ``out = 7;`` or ``out = 'seven';``, read without the general reader
+_CONSTANT_OUT = re.compile(r"""\s*out\s*=\s*(?:(-)?(\d+)|'([^'\\\n]*)'|"([^"\\\n]*)")\s*;?\s*\Z""")
+
+
 def compile_tag(script: TagScript) -> Program | None:
     """The tag as a program of assignments, or None when it needs QuickJS."""
     if script.tag_format == LITERAL:
@@ -182,6 +186,12 @@ def compile_tag(script: TagScript) -> Program | None:
     if script.prologue.strip():
         return None  # grammar-level declarations run in QuickJS, with the tags that use them
     legacy = script.tag_format == LEGACY
+    constant = _CONSTANT_OUT.match(script.source)
+    if constant is not None:
+        negative, digits, single, double = constant.groups()
+        value = (single if single is not None else double) if digits is None else _number(digits, negative is not None)
+        if value is not None:
+            return Program(((("out",), ("const", value)),), legacy=legacy)
     lexemes = _lex(script.source)
     if lexemes is None:
         return None

@@ -27,13 +27,13 @@ here: :mod:`vxmlkit.browser.simple_tags` interprets those in Python with the sam
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass, field
 
 import quickjs
 
 from vxmlkit.browser.grammar_base import GrammarError, TagError
+from vxmlkit.browser.scripting import script_declarations
 
 __all__ = ["LEGACY", "LITERAL", "SCRIPT", "TagEvaluator", "TagScript", "check_tag_syntax", "private_evaluator"]
 
@@ -45,7 +45,6 @@ _TIME_LIMIT_SECONDS = 1.0
 _MEMORY_LIMIT_BYTES = 32 * 1024 * 1024
 _TAG_NUMBERS: dict[tuple[str, str, str], int] = {}
 _TAG_NUMBERS_LOCK = threading.Lock()
-_VAR_DECLARATION = re.compile(r"(?:^|[;{}\s])var\s+([A-Za-z_$][\w$]*)")
 
 _DRIVER = r"""
 var __vxk_tags = {};
@@ -65,7 +64,8 @@ var __vxk_sisr = (function () {
     var initial = {};
     var rules = Object.create(rulesPrototype), meta = Object.create(metaPrototype);
     meta[CURRENT] = {text: node.t, score: 1.0};
-    var s = {out: initial, rules: rules, meta: meta, completion: undefined, vars: null};
+    // v: the variables the rule's tags declare, one scope for all the tags of this rule instance
+    var s = {out: initial, rules: rules, meta: meta, completion: undefined, vars: null, v: Object.create(null)};
     var children = node.c;
     for (var i = 0; i < children.length; i++) {
       var child = children[i];
@@ -114,25 +114,32 @@ class TagScript:
         object.__setattr__(self, "number", number)
 
     def function_source(self) -> str:
-        """The tag as a JS function of the rule state ``s``."""
+        """The tag as a JS function of the rule state ``s``.
+
+        The tags of one rule instance share one scope (SISR 1.0 section 3.3): the names a tag
+        declares with ``var`` are made properties of ``s.v`` before it runs, and the tag runs
+        inside ``with (s.v)``, so its ``var x = ...`` lands there and later tags read it.
+        """
         if self.tag_format == LITERAL:
             return f"function (s) {{ s.out = {json.dumps(self.source)}; }}"
+        names = sorted(set(script_declarations(self.source)[0]) - {"out", "rules", "meta", "$"})
+        shared = "".join(f"if (!({json.dumps(name)} in s.v)) s.v[{json.dumps(name)}] = undefined;" for name in names)
         if self.tag_format == SCRIPT:
             return (
-                "function (s) { var rules = s.rules, meta = s.meta, out = s.out;\n"
-                f"{self.prologue}\n;{self.source}\n;s.out = out; }}"
+                f"function (s) {{ var rules = s.rules, meta = s.meta, out = s.out; {shared}\n"
+                f"with (s.v) {{\n{self.prologue}\n;{self.source}\n;}} s.out = out; }}"
             )
-        names = sorted(set(_VAR_DECLARATION.findall(self.source)) - {"out", "rules", "meta"})
         collect = ", ".join(
             f"{json.dumps(name)}: (typeof {name} === 'undefined' ? undefined : {name})" for name in names
         )
         collect_vars = f"s.vars = Object.assign(s.vars || {{}}, {{{collect}}});" if names else ""
         return (
-            "function (s) { var rules = s.rules, meta = s.meta, out = s.out, $ = s.out;\n"
-            f"eval({json.dumps(self.prologue)});\n"
-            f"var __vxk_completion = eval({json.dumps(self.source)});\n"
+            f"function (s) {{ var rules = s.rules, meta = s.meta, out = s.out, $ = s.out, __vxk_completion; {shared}\n"
+            f"with (s.v) {{ eval({json.dumps(self.prologue)});\n"
+            f"__vxk_completion = eval({json.dumps(self.source)});\n"
+            f"{collect_vars} }}\n"
             "if ($ !== s.out && out === s.out) out = $;\n"
-            f"s.out = out; s.completion = __vxk_completion; {collect_vars} }}"
+            "s.out = out; s.completion = __vxk_completion; }"
         )
 
     def where(self) -> str:
@@ -155,11 +162,15 @@ class TagEvaluator:
         self._registered: set[int] = set()
         self._run: quickjs.Object | None = None
 
-    def interpret(self, tags: dict[int, TagScript], tree: dict[str, object]) -> object:
-        """Evaluate a parse tree (``{"r": rule, "t": text, "c": [tag numbers and child trees]}``)."""
+    def prepare(self) -> None:
+        """Load the driver into the context (done on first use otherwise)."""
         if self._run is None:
             self.context.eval(_DRIVER)
             self._run = self.context.get("__vxk_sisr")
+
+    def interpret(self, tags: dict[int, TagScript], tree: dict[str, object]) -> object:
+        """Evaluate a parse tree (``{"r": rule, "t": text, "c": [tag numbers and child trees]}``)."""
+        self.prepare()
         missing = [number for number in tags if number not in self._registered]
         if missing:
             self._register([tags[number] for number in missing])

@@ -19,6 +19,7 @@ form are translated to this XML form first (:mod:`vxmlkit.browser.abnf`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from vxmlkit.browser.grammar_base import (
     Grammar,
     GrammarError,
     Match,
+    UnsupportedFormatError,
     dtmf_tokens,
     voice_tokens,
 )
@@ -48,7 +50,7 @@ from vxmlkit.browser.sisr import (
     private_evaluator,
 )
 
-__all__ = ["SRGS_NAMESPACE", "SrgsGrammar", "srgs_grammar"]
+__all__ = ["SRGS_NAMESPACE", "SrgsGrammar", "check_grammar_type", "srgs_grammar"]
 
 SRGS_NAMESPACE = "http://www.w3.org/2001/06/grammar"
 VXML_NAMESPACE = "http://www.w3.org/2001/vxml"
@@ -73,6 +75,14 @@ Trace = tuple[int, Any, Any] | None
 Then = Callable[[int, Trace], Any]
 Matcher = Callable[[tuple[Any, ...], int, Trace, Then], Any]
 
+# The media types of SRGS (XML and ABNF forms) and the older names documents still use
+_SRGS_TYPES = frozenset(
+    (
+        "application/srgs+xml", "application/srgs", "application/grammar+xml", "application/x-srgs+xml",
+        "application/grammar-xml", "application/xml", "text/xml",
+    )
+)  # fmt: skip
+
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True)
 
 
@@ -94,11 +104,28 @@ class _Document:
         return f"{place} line {line}" if line else place
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _localname(element: etree._Element) -> str:
-    qname = etree.QName(element)
-    if (qname.namespace or "") not in _GRAMMAR_NAMESPACES:
-        return f"{{{qname.namespace}}}{qname.localname}"
-    return str(qname.localname)
+    """The element's name: the local name in the SRGS or VoiceXML namespace, else ``{ns}name``."""
+    tag = element.tag
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        namespace, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+        name = local if namespace in _GRAMMAR_NAMESPACES else tag
+        if len(_LOCAL_NAMES) < 1024:
+            _LOCAL_NAMES[tag] = name
+    return name
+
+
+def check_grammar_type(media_type: str | None, where: str = "grammar") -> None:
+    """Raise :class:`UnsupportedFormatError` for a ``type`` naming a format other than SRGS."""
+    if media_type is None:
+        return
+    name = media_type.split(";", 1)[0].strip().lower()
+    if name and name not in _SRGS_TYPES:
+        raise UnsupportedFormatError(f"{where}: type {media_type!r} is not an SRGS grammar format (application/srgs+xml or application/srgs)")
 
 
 def _grammar_element(content: bytes | str, where: str) -> etree._Element:
@@ -106,6 +133,9 @@ def _grammar_element(content: bytes | str, where: str) -> etree._Element:
     text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
     if is_abnf(text):
         return parse_abnf(text)
+    if not text.lstrip("\ufeff \t\r\n").startswith("<"):
+        first = text.strip().splitlines()[0][:40] if text.strip() else ""
+        raise UnsupportedFormatError(f"{where}: neither SRGS XML nor SRGS ABNF (it starts {first!r})")
     try:
         return etree.fromstring(content.encode() if isinstance(content, str) else content, _PARSER)
     except etree.XMLSyntaxError as error:
@@ -184,7 +214,7 @@ class _Compiler:
             else:
                 raise GrammarError(f"{document.where(child)}: <{name}> is not allowed in <grammar>")
         if not rules and (element.text or "").strip():
-            raise GrammarError(
+            raise UnsupportedFormatError(
                 f"{document.where(element)}: the grammar holds text but no <rule>: only SRGS XML grammars are supported"
             )
         if document.tag_format != LITERAL:
@@ -243,6 +273,11 @@ class _Compiler:
     def text_tokens(self, document: _Document, text: str | None, element: etree._Element, parts: list[Matcher]) -> None:
         if not text or text.isspace():
             return
+        if document.mode == "voice" and '"' not in text:
+            # without quoted tokens the words are the tokens' words: one pass over the text
+            words = voice_tokens(text)
+            parts.extend(_token(word) for word in words) if words else parts.append(_null)
+            return
         for quoted, bare in _SRGS_TOKEN.findall(text):
             self.token(document, quoted or bare, element, parts)
 
@@ -257,24 +292,28 @@ class _Compiler:
             return
         # Speech tokens are matched, and reported, in their normalised (lower-case) form, so
         # "Chicago" in one grammar and "chicago" in another give the same utterance.
-        for word in voice_tokens(token):
+        words = voice_tokens(token)
+        if not words:
+            # Punctuation ("-", "?", "#"): spoken input carries none, so the token matches
+            # where it stands without consuming a word.
+            parts.append(_null)
+        for word in words:
             parts.append(_token(word))
 
     def expansion(self, document: _Document, element: etree._Element, rule_id: str) -> Matcher | None:
         name = _localname(element)
-        where = document.where(element)
         if name == "item":
             for attribute in ("weight", "repeat-prob"):
                 value = element.get(attribute)
                 if value is not None and not _NON_NEGATIVE_NUMBER.fullmatch(value):
-                    raise GrammarError(f"{where}: {attribute}={value!r} is not a non-negative number")
+                    raise GrammarError(f"{document.where(element)}: {attribute}={value!r} is not a non-negative number")
             body = self.sequence(document, element, rule_id)
             repeat = element.get("repeat")
             if body is None:
                 body = _null
             if repeat is None:
                 return body
-            low, high = _parse_repeat(repeat, where)
+            low, high = _parse_repeat(repeat, document.where(element))
             if high == 0:
                 return _null
             if (low, high) == (1, 1):
@@ -292,35 +331,36 @@ class _Compiler:
                 option = self.expansion(document, child, rule_id)
                 options.append(option if option is not None else _null)
             if (element.text or "").strip() or any((child.tail or "").strip() for child in element):
-                raise GrammarError(f"{where}: text directly inside <one-of> must be wrapped in <item>")
+                raise GrammarError(f"{document.where(element)}: text directly inside <one-of> must be wrapped in <item>")
             if not options:
-                raise GrammarError(f"{where}: <one-of> without any <item>")
+                raise GrammarError(f"{document.where(element)}: <one-of> without any <item>")
             return options[0] if len(options) == 1 else _alternatives(options)
         if name == "token":
             parts: list[Matcher] = []
             text = " ".join((element.text or "").split())
             if not text:
-                raise GrammarError(f"{where}: empty <token>")
+                raise GrammarError(f"{document.where(element)}: empty <token>")
             self.token(document, text, element, parts)
             return _sequence(parts)
         if name == "tag":
-            source = "".join(element.itertext()).strip()
+            source = ("".join(element.itertext()) if len(element) else element.text or "").strip()
             tag_format = document.tag_format
             quoted = _QUOTED_STRING.fullmatch(source) if tag_format == LEGACY else None
             if quoted is not None:  # an older-style tag that is just a string: its value is the string
                 source, tag_format = quoted.group(2), LITERAL
-            script = TagScript(source, tag_format, where, document.prologue if tag_format != LITERAL else "")
-            check_tag_syntax(script)
-            self.tags[script.number] = script
+            script = TagScript(source, tag_format, document.where(element), document.prologue if tag_format != LITERAL else "")
             program = simple_tags.compile_tag(script)
             if program is not None:
                 self.programs[script.number] = program
+            else:  # a tag Python reads is valid ECMAScript already; others are checked in QuickJS
+                check_tag_syntax(script)
+            self.tags[script.number] = script
             return _tag(script.number)
         if name == "ruleref":
-            return self.rule_reference(document, element, where)
+            return self.rule_reference(document, element, document.where(element))
         if name in _IGNORED_ELEMENTS:
             return None
-        raise GrammarError(f"{where}: <{name}> is not allowed inside rule {rule_id!r}")
+        raise GrammarError(f"{document.where(element)}: <{name}> is not allowed inside rule {rule_id!r}")
 
     def rule_reference(self, document: _Document, element: etree._Element, where: str) -> Matcher:
         special = element.get("special")
@@ -382,7 +422,10 @@ def _parse_repeat(value: str, where: str) -> tuple[int, int | None]:
 # -- matcher building blocks -------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
 def _token(word: str) -> Matcher:
+    """The matcher of one token (stateless: one per word, shared by every grammar)."""
+
     def match_token(tokens: tuple[Any, ...], pos: int, trace: Trace, then: Then) -> Any:
         current = tokens[pos]
         if current == word:
@@ -392,12 +435,38 @@ def _token(word: str) -> Matcher:
         return None
 
     match_token.first = frozenset({word})  # type: ignore[attr-defined]
+    match_token.step = (_TOKEN, word)  # type: ignore[attr-defined]
     return match_token
 
 
+def _flat(steps: tuple[tuple[int, Any], ...]) -> Matcher:
+    """A run of tokens and tags (the usual ``<item>``): one matcher walking the steps, rather
+    than a chain of closures."""
+
+    def match_flat(tokens: tuple[Any, ...], pos: int, trace: Trace, then: Then) -> Any:
+        for kind, payload in steps:
+            if kind == _TOKEN:
+                current = tokens[pos]
+                if current != payload:
+                    return _PREFIX if current is _MORE else None
+                pos += 1
+            trace = (kind, payload, trace)
+        return then(pos, trace)
+
+    words = [payload for kind, payload in steps if kind == _TOKEN]
+    if words:
+        match_flat.first = frozenset((words[0],))  # type: ignore[attr-defined]
+    return match_flat
+
+
 def _sequence(parts: list[Matcher]) -> Matcher:
+    if len(parts) > 1 and _null in parts:
+        parts = [part for part in parts if part is not _null] or [_null]
     if len(parts) == 1:
         return parts[0]
+    steps = [getattr(part, "step", None) for part in parts]
+    if None not in steps:
+        return _flat(tuple(steps))  # type: ignore[arg-type]
     first, rest = parts[0], _sequence(parts[1:])
 
     def match_sequence(tokens: tuple[Any, ...], pos: int, trace: Trace, then: Then) -> Any:
@@ -420,14 +489,23 @@ def _inherit_first(matcher: Matcher, source: Matcher) -> None:
 
 def _alternatives(options: list[Matcher]) -> Matcher:
     # Index the options by the token they start with, so a long <one-of> is not tried item by
-    # item; options with unknown first tokens stay in every list, all in document order.
+    # item; options with unknown first tokens stay in every list, all in document order. Built
+    # in one pass over the options (linear in the grammar's size, not words x options).
     firsts = [_first_tokens(option) for option in options]
-    words = set().union(*(first for first in firsts if first is not None))
-    unknown = tuple(option for option, first in zip(options, firsts) if first is None)
-    index = {
-        word: tuple(option for option, first in zip(options, firsts) if first is None or word in first)
-        for word in words
-    }
+    positions: dict[str, list[int]] = {}
+    unknown_positions: list[int] = []
+    for position, first in enumerate(firsts):
+        if first is None:
+            unknown_positions.append(position)
+        else:
+            for word in first:
+                positions.setdefault(word, []).append(position)
+    unknown = tuple(options[position] for position in unknown_positions)
+    if unknown_positions:
+        index = {word: tuple(options[p] for p in sorted(found + unknown_positions)) for word, found in positions.items()}
+    else:
+        index = {word: tuple(options[p] for p in found) for word, found in positions.items()}
+    words = positions.keys()
     every = tuple(options)
 
     def match_one_of(tokens: tuple[Any, ...], pos: int, trace: Trace, then: Then) -> Any:
@@ -468,10 +546,14 @@ def _repeat(body: Matcher, low: int, high: int | None) -> Matcher:
     return match_repeat
 
 
+@functools.lru_cache(maxsize=8192)
 def _tag(number: int) -> Matcher:
+    """The matcher of one tag (stateless: one per tag number)."""
+
     def match_tag(tokens: tuple[Any, ...], pos: int, trace: Trace, then: Then) -> Any:
         return then(pos, (_TAG, number, trace))
 
+    match_tag.step = (_TAG, number)  # type: ignore[attr-defined]
     return match_tag
 
 

@@ -119,7 +119,6 @@ def voice_answer(handler: Callable[Concatenate[VxmlKit, P], Answer]) -> Callable
         except Exception:
             log.exception("vxmlkit %s failed", handler.__name__)
             return error_document(kit, 200, "error")
-        outage(kit).answered()
         return served
 
     return answer

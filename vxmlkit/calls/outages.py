@@ -1,8 +1,8 @@
 """The database going away: which errors mean it, and one log line per outage.
 
-While the store does not answer, every request that needs it gets 503 (start and step
-requests with a VoiceXML goodbye, see docs/production.md for why). A process notes the first
-failure of an outage and the first success after it; the requests in between are counted, not
+While the store does not answer, every request that needs it gets 503 (a start request the
+goodbye document, see docs/production.md for why). A process notes the first failure of an
+outage and the first write that succeeds after it; the requests in between are counted, not
 logged one by one, so that an outage under load leaves two lines per worker, not thousands.
 """
 
@@ -46,15 +46,9 @@ STORE_FAILURES = _store_failures()
 
 
 def store_failure(store: Store) -> BaseException | None:
-    """Why the database does not answer now, or None when it does (``store.ping()`` when it has one)."""
-    ping = getattr(store, "ping", None)
+    """Why the database does not answer now (``store.ping()``), or None when it does."""
     try:
-        if ping is not None:
-            ping()
-        else:
-            # A write transaction: a SQLite file whose write lock is held past the wait is down too.
-            with store.transaction() as conn:
-                conn.execute("SELECT 1").fetchall()
+        store.ping()
     except STORE_FAILURES as exc:
         return exc
     return None
@@ -86,21 +80,20 @@ class StoreOutage:
         log.error("vxmlkit: the database does not answer (%s: %s); requests that need it answer 503 until it does",
                   type(error).__name__, str(error)[:200])
 
-    def answered(self) -> None:
-        """A request was served: when an outage was on, check the store and log its end."""
+    def recovered(self) -> None:
+        """A write went through: when an outage was on, log its end, once.
+
+        Only a write proves it: a SQLite file whose write lock another process holds still
+        answers reads (and a ping).
+        """
         if self.down_since is None:  # the request path's only cost while all is well
             return
-        if store_failure(self._kit.store) is None:
-            self.recovered()
-
-    def recovered(self) -> None:
-        """The store answers again: log the end of the outage once."""
         with self._lock:
             if self.down_since is None:
                 return
             lasted, refused = time.monotonic() - self.down_since, self.refused
             self.down_since, self.refused = None, 0
-        log.warning("vxmlkit: the database answers again after %.1f s; %d requests were answered 503 meanwhile",
+        log.warning("vxmlkit: the database answers again after %.1f s; %d requests could not be served meanwhile",
                     lasted, refused)
 
 

@@ -42,7 +42,7 @@ def take_result(kit: VxmlKit, flow: str, token: str, fields: Mapping[str, str], 
     except STORE_FAILURES as exc:
         outage(kit).failed(exc)
         return STORE_UNAVAILABLE_TEXT
-    outage(kit).answered()
+    outage(kit).recovered()
     if not added:
         log.info("vxmlkit result for %r (%s, %s) already stored", flow, outcome.message_reference[:80], outcome.call_id[:80])
         _retry_unfinished_hooks(kit)

@@ -126,7 +126,7 @@ def take_delivery_report(kit: VxmlKit, gateway: str, token: str, fields: Mapping
     except STORE_FAILURES as exc:
         outage(kit).failed(exc)
         return STORE_UNAVAILABLE_TEXT
-    outage(kit).answered()
+    outage(kit).recovered()
     if not known:
         log.warning("vxmlkit delivery report from %s for unknown message %r (%s)", gateway, report.id[:80], report.status)
     return text("ok\n")

@@ -22,6 +22,7 @@ from ..tokens import ExpiredToken, InvalidToken
 from .answers import Answer, Refused, error_document, voice_answer, voicexml
 from .inputs import checked_fields
 from .links import Links
+from .outages import outage
 
 if TYPE_CHECKING:
     from ..extension import VxmlKit
@@ -119,6 +120,7 @@ def serve_step(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSe
         session.state, session.status, session.error = {}, "error", f"call.state is not JSON-serialisable: {exc}"
         persist(session)
         document = None
+    outage(kit).recovered()
     if document is None:
         return error_document(kit, 200, failed_as)
     kit.metrics.step_served(flow_cls.name, step)

@@ -278,9 +278,10 @@ class _Search:
         declaration = self.graph.declaration
         if declaration is None:
             return
+        bounded = "" if self.graph.complete else " within the bounds"
         for step in declaration.steps:
             if step not in self.graph.steps_reached:
-                self.problem("unreachable-step", step, f"no path reaches step {step}", None)
+                self.problem("unreachable-step", step, f"no path reaches step {step}{bounded}", None)
 
 
 def explore(calls: Any, *, flow: str, declaration: FlowDeclaration | None, call_parameters: dict[str, str],

@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import re
+import traceback
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -201,6 +202,9 @@ class FlowCalls:
             replay.session = self.browser.last
             replay.failure_kind, replay.failure_step = "schema", exc.step or ""
             replay.failure = "; ".join(str(p) for p in exc.problems) or str(exc)
+        except Exception:  # noqa: BLE001 - a call that cannot go on is a finding, not a crash of explore
+            replay.session = self.browser.last
+            replay.failure_kind, replay.failure = "call-error", traceback.format_exc()
         if call is not None:
             stored = call._stored_session()
             if stored is not None:
@@ -221,8 +225,6 @@ class FlowCalls:
         """The flow's ``on_result`` run with each result Plum can report (completed: voice,
         answeringmachine; failed: fax, busy, noanswer, operator, informationtone, unknown):
         (the result, the traceback) of each that raised. Nothing when the flow has no hook."""
-        import traceback
-
         from ..flow import Flow
         from ..results import CallResult
 
@@ -299,7 +301,10 @@ class UrlCalls:
         session = self.browser.dial(self.url, method="POST", data={**self.data, "call_id": uuid.uuid4().hex},
                                     dnis=self.data["phone_number"], callee_type=callee or "voice")
         replay.session = session
-        _drive(session, [a for a in path if not a.is_decision], replay)
+        try:
+            _drive(session, [a for a in path if not a.is_decision], replay)
+        except Exception:  # noqa: BLE001 - a call that cannot go on is a finding, not a crash of explore
+            replay.failure_kind, replay.failure = "call-error", traceback.format_exc()
         if callee is None and _reads_callee_type(session):
             replay.undecided.insert(0, ("callee", -1))
         return replay

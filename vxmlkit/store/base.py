@@ -184,6 +184,12 @@ class Store(ABC):
         to trade that for speed (SQLite's ``synchronous = NORMAL``).
         """
         self.ready()
+        with self.raw_transaction(durable=durable) as tx:
+            yield tx
+
+    @contextmanager
+    def raw_transaction(self, *, durable: bool = True) -> Iterator[Transaction]:
+        """A transaction without the schema check (for the schema's own reads and upgrade)."""
         with self._begin(durable=durable) as conn:
             yield Transaction(conn, self._translate)
 
@@ -193,21 +199,3 @@ class Store(ABC):
         but whose write lock is stuck counts as down."""
         with self.transaction():
             pass
-
-    def raw_transaction(self) -> Any:
-        """A transaction without the schema check (for the schema upgrade itself)."""
-        return _RawTransaction(self)
-
-
-class _RawTransaction:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._cm: Any = None
-
-    def __enter__(self) -> Transaction:
-        self._cm = self._store._begin(durable=True)
-        conn = self._cm.__enter__()
-        return Transaction(conn, self._store._translate)
-
-    def __exit__(self, *exc: Any) -> Any:
-        return self._cm.__exit__(*exc)

@@ -123,6 +123,8 @@ class SQLiteStore(Store):
                 f"cannot open the database {self.path!r}: {exc}"
             ) from exc
         self._local.conn, self._local.pid = conn, pid
+        if self.path == ":memory:":
+            self._ready = False  # each in-memory connection is a database of its own: set it up
         return conn
 
     def _unavailable(self, exc: sqlite3.Error) -> StoreUnavailable:

@@ -20,6 +20,8 @@ from urllib.parse import urlencode, urlsplit
 from flask import Flask
 
 from ..browser import Browser, FetchedDocument, Input, Session, WsgiFetcher
+from ..browser.platform import CALLEE_TYPES
+from ..browser.prompts import AudioClip
 from ..extension import VxmlKit, get_kit
 from ..sms import MemoryGateway
 from ..tokens import StepToken
@@ -27,8 +29,6 @@ from . import coverage
 
 __all__ = ["Simulator", "Call", "SentMessage", "Transcript", "CALLEE_TYPES"]
 
-#: What ``session.connection.callee_type`` may be set to when dialling.
-CALLEE_TYPES = ("voice", "answeringmachine", "fax", "unknown")
 
 _BASE_URL = "http://vxmlkit.test"
 
@@ -68,8 +68,8 @@ def _local_url(url: str) -> str:
 class Transcript:
     """What happened on a call, in order, as readable text (see :func:`assert_transcript`).
 
-    Lines are ``heard:``, ``pressed:``, ``said:``, ``silence``, ``fetched:``, ``sms:`` and
-    ``ended:``; URLs are shown without host and signed token so that the text is the same on
+    Lines are ``heard:``, ``audio:``, ``pressed:``, ``said:``, ``silence``, ``fetched:``, ``sms:``
+    and ``ended:``; URLs are shown without host and signed token so that the text is the same on
     every run.
     """
 
@@ -186,6 +186,21 @@ class Call:
                 after = _input_line(entry.text, entry.data)
         return last_match
 
+    @property
+    def audio(self) -> list[AudioClip]:
+        """Every ``<audio>`` clip the caller's prompts played, in order: URI, whether it answered, fallback."""
+        return list(self.session.audio)
+
+    def plays(self, src: str) -> Call:
+        """Assert a recording whose URL is ``src`` (or ends with that path) played on the call and
+        answered (the fallback text, if any, is what :meth:`hears` matches)."""
+        matching = [clip for clip in self.session.audio if clip.uri == src or urlsplit(clip.uri).path.endswith("/" + src.lstrip("/"))]
+        if not any(clip.answered for clip in matching):
+            played = [clip.describe() for clip in self.session.audio] or ["(no audio)"]
+            what = "did not answer" if matching else "was not played"
+            raise AssertionError(f"the recording {src!r} {what}; audio on the call:\n  " + "\n  ".join(played) + f"\n{self._context()}")
+        return self
+
     def does_not_hear(self, unexpected: str) -> Call:
         """Assert the caller did not hear ``unexpected`` since the last input."""
         __tracebackhide__ = True
@@ -282,6 +297,10 @@ class Call:
                     message = next(messages, None)
                     if message is not None:
                         lines.append(_sms_line(message))
+            elif kind == "audio":
+                outcome = "played" if data.get("answered") else "did not answer"
+                fallback = f" (fallback: {data['fallback']})" if data.get("fallback") else ""
+                lines.append(f"audio: {_local_url(data.get('uri', ''))} {outcome}{fallback}")
             elif kind == "ended":
                 lines.append(f"ended: {entry.text}")
             elif kind in ("transfer", "record", "fetchaudio"):
