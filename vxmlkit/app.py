@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 import secrets
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from flask import Flask
 
 from .extension import VxmlKit
 from .flow import Flow
+from .settings import Settings
 
 __all__ = ["create_app", "example_flows", "instance_folder", "load_app"]
 
@@ -34,20 +36,34 @@ def example_flows() -> list[type[Flow]]:
 
 
 def _instance_secret(instance: Path) -> str:
-    """A secret kept in the instance folder, made on first use (shared by every worker)."""
+    """A secret kept in the instance folder, made on first use (shared by every worker).
+
+    Workers starting together on an empty folder race to make it: each writes its own candidate
+    to a private temporary file and links it into place, which succeeds for exactly one of them;
+    every worker then reads the winner's secret.
+    """
     path = instance / "secret_key"
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600) if not path.exists() else None
-        if fd is not None:
+        fd, candidate = tempfile.mkstemp(dir=instance, prefix=".secret_key.")
+        try:
             with os.fdopen(fd, "w") as out:
                 out.write(secrets.token_urlsafe(32))
-    return path.read_text().strip()
+            try:
+                os.link(candidate, path)  # atomic, and never replaces a secret already made
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(candidate)
+    secret = path.read_text().strip()
+    if not secret:
+        raise RuntimeError(f"the secret file {path} is empty: delete it to have a new one made")
+    return secret
 
 
-def instance_folder() -> Path:
+def instance_folder(config: Mapping[str, Any] | None = None) -> Path:
     """Where the example app keeps its store and secret key: ``VXMLKIT_INSTANCE_PATH`` or ``./instance``."""
-    return Path(os.environ.get("VXMLKIT_INSTANCE_PATH", "instance")).resolve()
+    return Path(Settings(config)["VXMLKIT_INSTANCE_PATH"]).resolve()
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, flows: Iterable[type[Flow]] | None = None) -> Flask:
@@ -56,11 +72,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, flows: Iterable[type[
     ``config`` overrides settings (any ``VXMLKIT_*`` key, ``SECRET_KEY``, ``TESTING`` ...);
     unset ``VXMLKIT_*`` keys also come from the environment.
     """
-    instance = instance_folder()
+    settings = Settings(config)
+    instance = instance_folder(config)
     app = Flask("vxmlkit", instance_path=str(instance), instance_relative_config=True)
     if config:
         app.config.update(config)
-    if not (app.config.get("VXMLKIT_SECRET_KEY") or os.environ.get("VXMLKIT_SECRET_KEY") or app.config.get("SECRET_KEY")):
+    if not (settings["VXMLKIT_SECRET_KEY"] or app.config.get("SECRET_KEY")):
         app.config["VXMLKIT_SECRET_KEY"] = _instance_secret(instance)
     VxmlKit(app, flows=example_flows() if flows is None else flows)
     return app

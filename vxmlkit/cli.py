@@ -93,11 +93,21 @@ def serve(app_spec: str | None, host: str, port: int, console: bool) -> None:
     kit.store  # noqa: B018 - opened now: a store that is out of date or down is reported at start-up
     if not app.config.get("VXMLKIT_PUBLIC_URL"):
         app.config["VXMLKIT_PUBLIC_URL"] = f"http://{host}:{port}"
+    examples = app_spec is None and not app.config["VXMLKIT_ALLOW_UNQUEUED_CALLS"]
+    if examples:
+        app.config["VXMLKIT_ALLOW_UNQUEUED_CALLS"] = frozenset({"*"})
     if console and "vxmlkit_console" not in app.blueprints:
         init_console(app, kit)
     click.echo(f"Serving {len(kit.flows)} flow(s) at http://{host}:{port} (start URLs, signed):")
     for name in sorted(kit.flows):
         click.echo(f"  {name}: {flow_urls(app, name).start_url}")
+    if examples:
+        click.echo(
+            "The example flows accept these URLs for calls vxmlkit did not queue, so you can POST them by hand\n"
+            "(VXMLKIT_ALLOW_UNQUEUED_CALLS=*). A production app starts only the calls it queued itself\n"
+            "(vxmlkit call, vxmlkit campaign: each gets a start URL bound to that call), from the platform's\n"
+            "addresses (VXMLKIT_TRUSTED_NETWORKS)."
+        )
     if "vxmlkit_console" in app.blueprints:
         click.echo(f"Development console (keep this link to yourself): {console_url(app, kit, f'http://{host}:{port}')}")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
@@ -124,6 +134,10 @@ def flows(app_spec: str | None, urls: bool) -> None:
         for name in sorted(kit.flows):
             both = flow_urls(app, name)
             click.echo(f"{name}\n  start_url:  {both.start_url}\n  result_url: {both.result_url}")
+            if not kit.accepts_unqueued_calls(name):
+                click.echo(f"vxmlkit: {name} starts only the calls vxmlkit queues (vxmlkit call, vxmlkit campaign, "
+                           "each with its own start URL); list it in VXMLKIT_ALLOW_UNQUEUED_CALLS for this one "
+                           "to start calls queued elsewhere", err=True)
         return
     for name in sorted(kit.flows):
         doc = (kit.flows[name].__doc__ or "").strip().splitlines()
@@ -180,6 +194,7 @@ def render(app_spec: str | None, flow: str, step_name: str | None, params: tuple
     from urllib.parse import urlencode
 
     from .extension import get_kit
+    from .queueing import record_call
     from .tokens import StepToken
 
     state = _state(states)
@@ -195,15 +210,18 @@ def render(app_spec: str | None, flow: str, step_name: str | None, params: tuple
         client = app.test_client()
         form = {"phone_number": phone, "message_reference": "render", "call_id": "render",
                 "call_parameters": urlencode(_pairs(params, "--param"))}
-        start_token = kit.start_signer.sign(StepToken(flow, "-", "start"))
-        response = client.post(kit.start_path(flow), query_string={"t": start_token}, data=form)
+        # a call recorded as vxmlkit queues one, so the app starts it as it would in production
+        with app.test_request_context():
+            start_url = record_call(app, flow, phone, message_reference="render",
+                                    call_parameters=form["call_parameters"]).start_url
+        response = client.post(kit.start_path(flow), query_string={"t": start_url.rsplit("t=", 1)[1]}, data=form)
         session = kit.sessions.recent(flow=flow, limit=1)[0]
         again = (step_name is not None and step_name != flow_cls.start_step) or bool(state) or bool(given_inputs)
         if again and response.status_code == 200 and session.status not in ("error", "refused"):
             session.state.update(state)
             kit.sessions.save(session)
             step = step_name or flow_cls.start_step
-            token = kit.signer.sign(StepToken(flow, session.id, step))
+            token = kit.signer.sign(StepToken(flow, session.id, step, session.internal["document"]))
             path = kit.start_path(flow).rsplit("/", 1)[0] + f"/step/{step}"
             response = client.post(path, query_string={"t": token}, data=given_inputs)
             session = kit.sessions.get(session.id) or session

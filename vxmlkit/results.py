@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import logging
 import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .redaction import get_logger
 from .store import Store, StoreUnavailable
 from .store.base import Row
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["CallResult", "ResultStore", "RESULTS", "CALLEE_TYPES", "HOOK_RETRY_AFTER", "record_result",
            "run_hook", "run_pending_hooks"]
 
-log = logging.getLogger("vxmlkit")
+log = get_logger("vxmlkit")
 
 RESULTS = frozenset({"completed", "failed"})
 CALLEE_TYPES = frozenset(

@@ -129,6 +129,9 @@ def needs_v21(root: etree._Element) -> bool:
 
 def handles_badfetch(root: etree._Element) -> bool:
     """True when the document itself (not one of its dialogs) catches error.badfetch."""
+    last = root[-1] if len(root) else None
+    if last is not None and last.tag == _CATCH and last.get("event") == "error.badfetch":
+        return True  # where vxmlkit's own documents have it
     for child in root.iterchildren(_CATCH, _ERROR):
         if child.tag == _ERROR or _COVERS_BADFETCH.intersection((child.get("event") or "").split() or [""]):
             return True
@@ -176,6 +179,12 @@ class Renderer:
         self.lang = lang
         self.version = version
         self._fetch_failed: etree._Element | None = None
+        self._compiled: dict[str, jinja2.Template] = {}
+
+    def _compile(self, template: str) -> jinja2.Template:
+        # Kept here as well as in Jinja's own cache, whose lookup costs more than a dict's.
+        compiled = self._compiled[template] = self.environment.get_template(template)
+        return compiled
 
     def render_text(self, template: str, context: Mapping[str, Any]) -> str:
         """Render a plain-text template (an SMS body) without XML escaping."""
@@ -198,7 +207,7 @@ class Renderer:
         handler of ``vxml/fetch_failed.vxml``.
         """
         pinned = version or self.version or context.get("version")
-        compiled = self.environment.get_template(template)
+        compiled = self._compiled.get(template) or self._compile(template)
         values = {**self.environment.globals, "lang": self.lang, **context, "version": pinned or "2.0"}
         try:
             # Template.render would copy the values once more, merged with the template's

@@ -27,11 +27,17 @@ class ExpiredToken(InvalidToken):
 
 @dataclass(frozen=True)
 class StepToken:
-    """What a token vouches for."""
+    """What a token vouches for.
+
+    ``document`` numbers the document of the call the link was written into (1 for the first
+    document; 0 for the tokens of start, result and report URLs, which belong to no document):
+    a link is good for the one step that follows that document.
+    """
 
     flow: str
     session_id: str
     step: str
+    document: int = 0
 
 
 def _b64(data: bytes) -> bytes:
@@ -92,7 +98,9 @@ class TokenSigner:
         if now != stamped_at:  # a document signs several URLs within the same second
             stamp = _b64(now.to_bytes((now.bit_length() + 7) // 8 or 1, "big")).decode("ascii")
             self._stamp = (now, stamp)
-        signed_part = f"{flow}.{session}.{step}.{stamp}".encode("utf-8")
+        # the number of the document the link is written into, when it has one
+        numbered = f".{token.document}" if token.document else ""
+        signed_part = f"{flow}.{session}.{step}{numbered}.{stamp}".encode("utf-8")
         return f"{signed_part.decode('utf-8')}.{self._signature(signed_part).decode('ascii')}"
 
     def verify(self, text: str) -> StepToken:
@@ -113,6 +121,8 @@ class TokenSigner:
         if age > self.max_age or age < 0:
             raise ExpiredToken("the link has expired")
         parts = payload.decode("utf-8").split(".")
+        if len(parts) == 4 and parts[3].isdigit():
+            return StepToken(parts[0], parts[1], parts[2], int(parts[3]))
         if len(parts) != 3:
             raise InvalidToken("the link's token has an unexpected shape")
         return StepToken(*parts)

@@ -26,6 +26,9 @@ class FlowUrls:
 
     start_url: str
     result_url: str
+    subject: str = "-"
+    """What the URLs' tokens name: ``-`` (any call of the flow), ``q-<id>`` (one queued call)
+    or ``c-<id>`` (a queued campaign)."""
 
 
 def public_base_url(app: Flask) -> str:
@@ -42,16 +45,18 @@ def public_base_url(app: Flask) -> str:
     )
 
 
-def flow_urls(app: Flask, flow_name: str, *, message_reference: str | None = None) -> FlowUrls:
+def flow_urls(app: Flask, flow_name: str, *, message_reference: str | None = None, subject: str = "-") -> FlowUrls:
     """The signed start_url and result_url of the flow ``flow_name`` on ``app``.
 
-    ``message_reference`` is accepted for symmetry with Plum's queue call; the reference itself
-    travels in Plum's own POST fields, so the URLs are the same for every call of a flow.
+    ``subject`` binds them to one queued call or campaign (see :mod:`vxmlkit.queueing`, which
+    records the call and passes it); the default ``-`` names no call: such a start URL is
+    accepted only by a flow listed in ``VXMLKIT_ALLOW_UNQUEUED_CALLS``. ``message_reference``
+    is accepted for symmetry with Plum's queue call; it travels in Plum's own POST fields.
     """
     kit = get_kit(app)
     if kit.flow(flow_name) is None:
         raise LookupError(f"no flow {flow_name!r}; known: {', '.join(sorted(kit.flows)) or 'none'}")
     base = public_base_url(app) + str(app.config["VXMLKIT_URL_PREFIX"]).rstrip("/") + f"/{flow_name}"
-    start = kit.start_signer.sign(StepToken(flow_name, "-", "start"))
-    result = kit.result_signer.sign(StepToken(flow_name, "-", "result"))
-    return FlowUrls(start_url=f"{base}/start?t={start}", result_url=f"{base}/result?t={result}")
+    start = kit.start_signer.sign(StepToken(flow_name, subject, "start"))
+    result = kit.result_signer.sign(StepToken(flow_name, subject, "result"))
+    return FlowUrls(start_url=f"{base}/start?t={start}", result_url=f"{base}/result?t={result}", subject=subject)

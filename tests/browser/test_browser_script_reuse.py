@@ -68,3 +68,15 @@ def test_a_call_still_waiting_keeps_its_context(vxml_call):
     other = vxml_call(COUNTER.format(script=""), browser=browser)
     assert waiting.waiting is not None
     assert _context(other) is not _context(waiting)
+
+
+def test_a_finished_call_evaluates_nothing_more(vxml_call):
+    import pytest
+
+    from vxmlkit.browser import VxmlEvent
+
+    browser = Browser()
+    finished = vxml_call(COUNTER.format(script="var mine = 1;"), browser=browser)
+    vxml_call(COUNTER.format(script=""), browser=browser)
+    with pytest.raises(VxmlEvent, match="the call is over"):
+        finished.js.eval("1 + 1")

@@ -184,7 +184,7 @@ def test_step_that_raises_apologises_logs_and_keeps_the_session(app, client, cap
     start(client)
     kit = get_kit(app)
     session = kit.sessions.recent(limit=1)[0]
-    token = kit.signer.sign(StepToken("survey", session.id, "broken"))
+    token = kit.signer.sign(StepToken("survey", session.id, "broken", session.internal["document"]))
     with caplog.at_level(logging.ERROR, logger="vxmlkit"):
         response = client.get("/vxml/survey/step/broken", query_string={"t": token})
     root = assert_voicexml(response, 200)
@@ -199,7 +199,7 @@ def test_state_that_is_not_json_is_a_step_error(app, client):
     start(client)
     kit = get_kit(app)
     session = kit.sessions.recent(limit=1)[0]
-    token = kit.signer.sign(StepToken("survey", session.id, "unserialisable"))
+    token = kit.signer.sign(StepToken("survey", session.id, "unserialisable", session.internal["document"]))
     response = client.get("/vxml/survey/step/unserialisable", query_string={"t": token})
     assert b"something went wrong" in assert_voicexml(response, 200).find(".//v:prompt", NS).text.encode()
     assert "not JSON-serialisable" in kit.sessions.get(session.id).error
@@ -282,3 +282,26 @@ def test_a_body_larger_than_any_recording_is_refused_unread(make_app):
     app = make_app([Survey], VXMLKIT_MAX_RECORDING_BYTES=1000)
     response = app.test_client().post("/vxml/survey/start", data={"phone_number": "1", "pad": "x" * 200_000})
     assert_voicexml(response, 413)
+
+
+def test_url_encoded_bodies_are_read_within_their_limits(make_app):
+    # The start and step bodies are read without werkzeug's form parser: same answers, same limits.
+    app = make_app([Survey], VXMLKIT_MAX_RECORDING_BYTES=1000)
+    client = app.test_client()
+    form = {"phone_number": "+16175551234", "message_reference": "ref-9", "call_id": "c-9",
+            "call_parameters": "customer=Ann&visits=3"}
+    body = "&".join(f"{k}={v}" for k, v in form.items()).replace("+", "%2B") + "&call_id=second"
+    response = client.post("/vxml/survey/start?message_reference=from-query&call_id=q",
+                           data=body.replace("customer=Ann&visits=3", "customer%3DAnn%26visits%3D3"),
+                           content_type="application/x-www-form-urlencoded")
+    assert_voicexml(response, 200)
+    session = get_kit(app).sessions.recent(flow="survey", limit=1)[0]
+    # The body wins over the query string, and the first of a repeated name wins.
+    assert (session.phone_number, session.message_reference, session.call_id) == ("+16175551234", "ref-9", "c-9")
+    assert session.call_parameters == "customer=Ann&visits=3"
+    # Over the body limit (the recording limit plus 64 KiB): 413, unread.
+    big = "phone_number=1&message_reference=" + "x" * (1000 + 65 * 1024)
+    assert_voicexml(client.post("/vxml/survey/start", data=big, content_type="application/x-www-form-urlencoded"), 413)
+    # More fields than any voice browser posts: 413 too.
+    many = "&".join(f"f{i}=1" for i in range(1001))
+    assert_voicexml(client.post(next_url(response), data=many, content_type="application/x-www-form-urlencoded"), 413)

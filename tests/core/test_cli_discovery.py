@@ -65,10 +65,10 @@ def test_app_is_found_in_the_current_folder(project: Path) -> None:
     given = run(project, "flows", "--app", "myivr:create_app")
     assert given.returncode == 0, given.stderr
     assert given.stdout.startswith("window\t/vxml/window/start\tBooks a delivery window.")
-    assert given.stderr == ""
+    assert "vxmlkit: using" not in given.stderr  # --app named it: nothing to say
     from_env = run(project, "flows", VXMLKIT_APP="myivr:create_app")
     assert from_env.stdout == given.stdout
-    assert from_env.stderr == "vxmlkit: using app myivr:create_app (from VXMLKIT_APP)\n"
+    assert "vxmlkit: using app myivr:create_app (from VXMLKIT_APP)\n" in from_env.stderr
     flask_style = run(project, "flows", FLASK_APP="myivr")
     assert flask_style.stdout == given.stdout
     assert "(from FLASK_APP)" in flask_style.stderr
@@ -80,8 +80,8 @@ def test_without_an_app_the_command_says_which_it_used(tmp_path: Path) -> None:
     result = run(tmp_path, "flows")
     assert result.returncode == 0
     assert "payment-reminder" in result.stdout
-    assert result.stderr == ("vxmlkit: using the example flows (vxmlkit.app:create_app): "
-                             "no --app, VXMLKIT_APP or FLASK_APP given\n")
+    assert ("vxmlkit: using the example flows (vxmlkit.app:create_app): "
+            "no --app, VXMLKIT_APP or FLASK_APP given\n") in result.stderr
 
 
 def test_an_app_that_cannot_be_found_is_a_usage_error(tmp_path: Path) -> None:

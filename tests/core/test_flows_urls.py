@@ -13,7 +13,7 @@ from vxmlkit.cli import cli
 
 def test_flows_urls_prints_signed_urls_the_app_accepts(tmp_path) -> None:
     env = {"VXMLKIT_SECRET_KEY": "production-secret", "VXMLKIT_PUBLIC_URL": "https://ivr.example.com/",
-           "VXMLKIT_INSTANCE_PATH": str(tmp_path / "instance")}
+           "VXMLKIT_INSTANCE_PATH": str(tmp_path / "instance"), "VXMLKIT_ALLOW_UNQUEUED_CALLS": "payment-reminder"}
     result = CliRunner().invoke(cli, ["flows", "--urls"], env=env)
     assert result.exit_code == 0, result.output
     starts = dict(re.findall(r"^(\S+)\n  start_url:  (\S+)$", result.stdout, re.M))
@@ -23,7 +23,10 @@ def test_flows_urls_prints_signed_urls_the_app_accepts(tmp_path) -> None:
     assert start.startswith("https://ivr.example.com/vxml/payment-reminder/start?t=")
     assert not (tmp_path / "instance").exists()
     # The server, with the same secret and the token required, accepts exactly these URLs.
+    assert "survey starts only the calls vxmlkit queues" in result.stderr
+    assert "payment-reminder starts only" not in result.stderr
     app = create_app({"VXMLKIT_SECRET_KEY": "production-secret", "VXMLKIT_REQUIRE_START_TOKEN": True,
+                      "VXMLKIT_ALLOW_UNQUEUED_CALLS": "payment-reminder",
                       "VXMLKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'server.sqlite3'}"})
     client = app.test_client()
     form = {"phone_number": "+16175551234", "call_parameters": "amount=1&account=A", "call_id": "c1"}

@@ -213,7 +213,10 @@ def test_explore_an_app_over_http(tmp_path: Path) -> None:
     from vxmlkit.explore import explore_url
     from vxmlkit.urls import flow_urls
 
-    app = create_app({"VXMLKIT_SECRET_KEY": "test", "VXMLKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    # The explorer posts the flow's own start URL: a call vxmlkit did not queue.
+    app = create_app({"VXMLKIT_SECRET_KEY": "test", "VXMLKIT_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                      "VXMLKIT_ALLOW_UNQUEUED_CALLS": "*"})
+
     class Quiet(WSGIRequestHandler):
         def log_request(self, *args: object) -> None:
             pass
@@ -234,3 +237,17 @@ def test_explore_an_app_over_http(tmp_path: Path) -> None:
     assert ends == {"/vxml/order-confirmation/step/voicemail", "/vxml/order-confirmation/sms/confirm",
                     "/vxml/order-confirmation/step/cancelled", "/vxml/order-confirmation/step/unconfirmed"}
     assert "/vxml/order-confirmation/step/review" in graph.steps_reached
+
+
+def test_going_on_with_a_live_call_finds_the_same_graph_as_dialling_again(
+        examples: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vxmlkit.explore import explorer
+
+    def shape(flow: str) -> str:
+        data = graph_json(explore_flow(examples, flow))
+        data.pop("seconds")
+        return json.dumps(data, sort_keys=True)
+
+    resumed = shape("order-confirmation")
+    monkeypatch.setattr(explorer, "_LIVE_CALLS", 0)
+    assert shape("order-confirmation") == resumed

@@ -15,6 +15,7 @@ from vxmlkit import Flow, hangup, say, step
 from vxmlkit.app import create_app
 from vxmlkit.cli import cli
 from vxmlkit.extension import get_kit
+from vxmlkit.queueing import record_call
 from vxmlkit.urls import flow_urls
 from vxmlkit.validation import check_document
 
@@ -84,7 +85,12 @@ def test_production_requires_the_start_token_but_answers_the_preflight(productio
     assert client.post(tampered, data={"phone_number": "1"}).status_code == 403
     result_token = local(flow_urls(production_app, "reminder").result_url).split("?")[1]
     assert client.post(f"/vxml/reminder/start?{result_token}", data={"phone_number": "1"}).status_code == 403
-    good = client.post(local(flow_urls(production_app, "reminder").start_url), data={"phone_number": "1"})
+    # the flow's own start URL names no queued call: refused unless the flow is open to unqueued calls
+    unqueued = client.post(local(flow_urls(production_app, "reminder").start_url), data={"phone_number": "16175551234"})
+    assert unqueued.status_code == 403
+    check_document(unqueued.data)
+    queued = record_call(production_app, "reminder", "+16175551234")
+    good = client.post(local(queued.start_url), data={"phone_number": "16175551234", "call_id": "c1"})
     assert good.status_code == 200 and b"Hello." in good.data
 
 

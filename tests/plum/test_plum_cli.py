@@ -54,10 +54,10 @@ def env(plum, tmp_path, monkeypatch) -> dict[str, str]:
 # -- settings -------------------------------------------------------------------------------------
 
 
-def test_settings_come_from_env_over_config_and_stay_out_of_repr() -> None:
+def test_settings_come_from_config_over_env_and_stay_out_of_repr() -> None:
     settings = PlumSettings.load(
-        {"VXMLKIT_PLUM_PIN": "env-pin-1234", "VXMLKIT_PLUM_RETRY_FIELD": "max_retry"},
-        {"VXMLKIT_PLUM_LOGIN": "config-login", "VXMLKIT_PLUM_PIN": "config-pin",
+        {"VXMLKIT_PLUM_PIN": "env-pin-1234", "VXMLKIT_PLUM_RETRY_FIELD": "max_retry", "VXMLKIT_PLUM_LOGIN": "env-login"},
+        {"VXMLKIT_PLUM_LOGIN": "config-login",
          "VXMLKIT_PLUM_OUTBOUND_URL": "https://outbound-uk.example.com", "VXMLKIT_PLUM_SCHEDULER_TOKEN": "tok-5678"},
     )
     assert settings.login == "config-login" and settings.pin == "env-pin-1234"
@@ -318,3 +318,52 @@ def test_campaign_command_shows_a_progress_bar_for_a_large_upload(plum, env, tmp
     assert "Uploading phone list" in result.stderr
     assert "with 6000 call(s)" in result.output
     assert len(plum.requests[0].files["phone_list"][1].splitlines()) == 6000
+
+
+# -- the calls queued are the calls the app starts ------------------------------------------------
+
+
+def _start(app, url: str, phone: str, call_id: str = "c-1", reference: str = ""):
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return app.test_client().post(f"{parts.path}?{parts.query}", data={
+        "phone_number": phone, "call_id": call_id, "message_reference": reference, "call_parameters": "amount=1"})
+
+
+def test_call_command_binds_the_start_url_to_the_queued_call(plum, env) -> None:
+    from vxmlkit.app import create_app
+    from vxmlkit.extension import get_kit
+    from vxmlkit.urls import flow_urls
+
+    result = CliRunner().invoke(call_command, ["payment-reminder", "+16175551234", "--param", "amount=42.10",
+                                               "--param", "account=A-1", "--ref", "inv-42"])
+    assert result.exit_code == 0, result.output
+    start_url = plum.requests[0].form["start_url"]
+    app = create_app()
+    assert _start(app, start_url, "+15555550199", reference="inv-42").status_code == 403  # a stranger's number
+    assert _start(app, flow_urls(app, "payment-reminder").start_url, "+16175551234").status_code == 403
+    assert _start(app, start_url, "16175551234", reference="inv-42").status_code == 200
+    [session] = get_kit(app).sessions.recent()
+    assert session.call_parameters == "amount=42.10&account=A-1"  # as queued, not as posted
+
+
+def test_a_call_plum_refused_never_starts(plum, env) -> None:
+    from vxmlkit.app import create_app
+    from vxmlkit.extension import get_kit
+
+    plum.answer("/webservice/queuecall.php", 500, "no")
+    assert CliRunner().invoke(call_command, ["payment-reminder", "16175551234"]).exit_code == 1
+    assert get_kit(create_app()).queued_calls.counts() == {"cancelled": 1}
+
+
+def test_campaign_command_binds_the_start_url_to_the_campaigns_calls(plum, env, tmp_path) -> None:
+    from vxmlkit.app import create_app
+
+    path = _write(tmp_path, "destination,amount\n16175551234,10\n16175551235,20\n")
+    result = CliRunner().invoke(campaign_command, ["payment-reminder", str(path), "--name", "spring"])
+    assert result.exit_code == 0, result.output
+    start_url = plum.requests[0].form["start_url"]
+    app = create_app()
+    assert _start(app, start_url, "16175559999").status_code == 403
+    assert _start(app, start_url, "16175551235").status_code == 200

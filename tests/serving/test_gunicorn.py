@@ -92,7 +92,8 @@ def test_a_worker_killed_mid_step_loses_only_that_request(gunicorn, tmp_path, da
     while not [pid for pid in server.worker_pids() if pid != worker]:
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    status, document = post(step, {"key": "0"})
+    # (It first waits for the killed request's answer, up to vxmlkit.trust.REPEAT_WAIT seconds.)
+    status, document = post(step, {"key": "0"}, timeout=40)
     assert status == 200 and "You pressed" in document
     session = sessions.find(flow="counter", call_id="c-1")
     assert session.state == {"runs": 1} and session.last_step == "counted"

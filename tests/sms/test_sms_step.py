@@ -115,7 +115,7 @@ def test_the_same_step_run_again_is_a_new_attempt(app):
     url, form = sms_request(start(client))
     client.post(url, data=form)
     session = kit.sessions.recent(limit=1)[0]
-    token = kit.signer.sign(StepToken("texting", session.id, "begin"))
+    token = kit.signer.sign(StepToken("texting", session.id, "begin", session.internal["document"]))
     again = etree.fromstring(client.get("/vxml/texting/step/begin", query_string={"t": token}).data)
     url2, form2 = sms_request(again)
     client.post(url2, data=form2)

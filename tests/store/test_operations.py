@@ -60,6 +60,9 @@ def _rows(store, created_at: float, tag: str) -> None:
                 " VALUES (?, ?, ?, '+1', 1, 'GSM-7', 'queued', 'outbox')", (tag, created_at, created_at))
     store.write("INSERT INTO sms_continuations (call_session, step, attempt, document, created_at)"
                 " VALUES (?, 's', 1, NULL, ?)", (tag, created_at))
+    store.write("INSERT INTO queued_calls (id, campaign, flow, phone_digits, message_reference, call_parameters, status,"
+                " expires_at, created_at, updated_at) VALUES (?, NULL, 'f', '1', '', '', 'queued', ?, ?, ?)",
+                (tag, created_at, created_at, created_at))
 
 
 def test_purge_deletes_only_what_is_older_in_batches(store_url) -> None:
@@ -70,12 +73,13 @@ def test_purge_deletes_only_what_is_older_in_batches(store_url) -> None:
     for n in range(2):
         _rows(store, now - 10 * DAY - n, f"new{n}")
     dry = purge(store, older_than=30 * DAY, dry_run=True)
-    assert dry.counts == {"call_sessions": 7, "call_results": 7, "sms_messages": 7, "sms_continuations": 7}
+    assert dry.counts == {"call_sessions": 7, "call_results": 7, "sms_messages": 7, "sms_continuations": 7,
+                          "queued_calls": 7}
     assert store.query_one("SELECT COUNT(*) AS n FROM call_sessions")["n"] == 9
     report = purge(store, older_than=30 * DAY, batch_size=3)
-    assert report.total == 28
+    assert report.total == 35
     for table, column in (("call_sessions", "id"), ("call_results", "message_reference"), ("sms_messages", "id"),
-                          ("sms_continuations", "call_session")):
+                          ("sms_continuations", "call_session"), ("queued_calls", "id")):
         left = sorted(row[column] for row in store.query(f"SELECT {column} FROM {table}"))
         assert left == ["new0", "new1"], table
     store.close()
@@ -88,10 +92,10 @@ def test_purge_command_counts_and_defaults_to_the_retention_setting(store_url, m
     _rows(store, now - 5 * DAY, "mid")
     runner = CliRunner()
     dry = runner.invoke(cli, ["purge", "--dry-run", "--database-url", store_url])
-    assert dry.exit_code == 0 and "would delete 4 row(s)" in dry.output
+    assert dry.exit_code == 0 and "would delete 5 row(s)" in dry.output
     monkeypatch.setenv("VXMLKIT_RETENTION_DAYS", "3")
     done = runner.invoke(cli, ["purge", "--database-url", store_url])
-    assert done.exit_code == 0 and "call_sessions: deleted 2" in done.output and "deleted 8 row(s)" in done.output
+    assert done.exit_code == 0 and "call_sessions: deleted 2" in done.output and "deleted 10 row(s)" in done.output
     assert store.query_one("SELECT COUNT(*) AS n FROM call_sessions")["n"] == 0
     bad = runner.invoke(cli, ["purge", "--older-than", "soon", "--database-url", store_url])
     assert bad.exit_code == 2 and "not an age" in bad.output
@@ -108,7 +112,7 @@ def test_parse_age() -> None:
 def test_the_wal_is_truncated_when_past_its_bound_once_readers_move_on(tmp_path) -> None:
     path = tmp_path / "wal.sqlite3"
     limit = 256 * 1024
-    store = open_store(f"sqlite:///{path}", wal_limit=limit)
+    store = open_store(f"sqlite:///{path}")  # its own checkpointer stays below its 64 MiB bound
     store.ping()
     reader = sqlite3.connect(path, isolation_level=None)
     reader.execute("BEGIN")

@@ -20,6 +20,7 @@ from vxmlkit.browser.platform import CALLEE_TYPES
 
 if TYPE_CHECKING:
     from vxmlkit.browser import Input, Session
+    from vxmlkit.browser.fetching import FetchLimits
     from vxmlkit.browser.conformance import TestOutcome
 
 __all__ = ["conformance_command", "parse_inputs", "plum_start_fields", "run_command", "session_json"]
@@ -101,6 +102,21 @@ def plum_start_fields(
     }
 
 
+def _fetch_limits(max_bytes: int | None, time_limit: float | None) -> FetchLimits:
+    """The options, else the settings (environment), else the defaults."""
+    from vxmlkit.browser.fetching import FetchLimits
+    from vxmlkit.settings import SettingError, Settings
+
+    try:
+        settings = Settings()
+        return FetchLimits(
+            max_bytes=max_bytes if max_bytes is not None else settings["VXMLKIT_FETCH_MAX_BYTES"],
+            time_limit=time_limit if time_limit is not None else settings["VXMLKIT_FETCH_TIME_LIMIT"],
+        )
+    except SettingError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @click.command("run")
 @click.argument("target", metavar="URL_OR_FILE")
 @click.option(
@@ -122,6 +138,14 @@ def plum_start_fields(
 @click.option("--dnis", default=None, help="The number called (session.telephone.dnis).")
 @click.option("--allow-errors", is_flag=True, help="Exit 0 also when the call ends in an error event or a failed fetch.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the transcript.")
+@click.option(
+    "--fetch-max-bytes", type=click.IntRange(min=1), default=None, metavar="BYTES",
+    help="The largest answer one fetch accepts (default: VXMLKIT_FETCH_MAX_BYTES, or 16 MiB); past it: error.badfetch.",
+)
+@click.option(
+    "--fetch-time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+    help="The longest one fetch may take, to its last byte (default: VXMLKIT_FETCH_TIME_LIMIT, or 30); past it: error.badfetch.",
+)
 def run_command(
     target: str,
     input_texts: tuple[str, ...],
@@ -134,6 +158,8 @@ def run_command(
     dnis: str | None,
     allow_errors: bool,
     as_json: bool,
+    fetch_max_bytes: int | None,
+    fetch_time_limit: float | None,
 ) -> None:
     """Run a VoiceXML application with a scripted caller and show what happened.
 
@@ -147,6 +173,9 @@ def run_command(
     it ended in an error event or on a failed fetch (a 403, a refused connection; 0 with
     --allow-errors), 2 for a usage error (a bad --input or --param, a missing file, an input
     that cannot answer what the call waits for), 1 when the interpreter itself failed.
+
+    A document fetched over HTTP(S) reads no local file (error.badfetch); every fetch is
+    bounded in size (--fetch-max-bytes) and in time (--fetch-time-limit).
     """
     try:
         inputs = parse_inputs(input_texts)
@@ -164,11 +193,12 @@ def run_command(
             raise click.BadParameter(f"no such file: {_local_path(target)}", param_hint="'URL_OR_FILE'")
     from vxmlkit.browser import Browser
 
+    limits = _fetch_limits(fetch_max_bytes, fetch_time_limit)
     dial = {"ani": ani, "dnis": dnis if dnis is not None else (phone or ""), "callee_type": callee_type}
     if fields is not None:
         dial.update(method="POST", data=fields)
     try:
-        session = Browser().run(target, inputs, **dial)
+        session = Browser(fetch_limits=limits).run(target, inputs, **dial)
     except ValueError as exc:
         # The session refuses an input that cannot answer what the call waits for
         # (a recording for a field, say): the script does not fit the document.

@@ -4,6 +4,11 @@ A fetcher turns a :class:`FetchRequest` into a :class:`FetchResponse` or raises
 :class:`FetchError` (which the interpreter throws as ``error.badfetch``). Three transports:
 files (``file://`` URLs and plain paths), HTTP(S) through the standard library, and a WSGI
 application called in-process (no socket, no port).
+
+Every fetch is bounded by :class:`FetchLimits`: a largest body and a total time (a server that
+drip-feeds its answer is cut off at the deadline, not only one that never answers). Which
+origins a call may fetch from is the session's rule (:func:`is_local_url`): once a call has run
+a document that came over HTTP(S) or WSGI, it reads no local file.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import io
 import os
 import socket
 import sys
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,7 +31,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 __all__ = [
+    "DEFAULT_FETCH_MAX_BYTES",
+    "DEFAULT_FETCH_TIME_LIMIT",
     "FetchError",
+    "FetchLimits",
     "FetchRequest",
     "FetchResponse",
     "Fetcher",
@@ -35,8 +45,49 @@ __all__ = [
     "WsgiFetcher",
     "default_fetcher",
     "encode_form",
+    "is_local_url",
     "resolve_url",
 ]
+
+DEFAULT_FETCH_MAX_BYTES = 16 * 1024 * 1024
+"""The largest body a fetch accepts by default (16 MiB): documents, scripts and grammars are small."""
+DEFAULT_FETCH_TIME_LIMIT = 30.0
+"""The longest a fetch may take by default, in seconds, from connecting to the last byte."""
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """Bounds on one fetch: the body's size in bytes and the total time in seconds.
+
+    A ``fetchtimeout`` shorter than ``time_limit`` is honoured; a longer one is cut to it.
+    """
+
+    max_bytes: int = DEFAULT_FETCH_MAX_BYTES
+    time_limit: float = DEFAULT_FETCH_TIME_LIMIT
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1:
+            raise ValueError(f"the fetch size limit must be at least 1 byte, not {self.max_bytes}")
+        if not self.time_limit > 0:
+            raise ValueError(f"the fetch time limit must be more than 0 seconds, not {self.time_limit}")
+
+    def too_large(self, url: str, size: int | None = None) -> FetchError:
+        """The error for a body past :attr:`max_bytes`."""
+        seen = f" ({size} bytes)" if size is not None else ""
+        return FetchError(f"the answer for {url} is larger than the fetch size limit of {self.max_bytes} bytes{seen}", url=url)
+
+    def too_slow(self, url: str, seconds: float) -> FetchError:
+        """The error for a fetch that did not finish in time."""
+        return FetchError(f"fetching {url} took longer than the fetch time limit of {seconds:g} s", url=url)
+
+
+def is_local_url(url: str) -> bool:
+    """True for a URL that names a local file: ``file:`` or a plain path (no scheme)."""
+    if url.startswith("file:"):
+        return True
+    scheme = urllib.parse.urlsplit(url).scheme
+    # "C:\\x" has a one-letter scheme on Windows; a URL scheme is longer
+    return not scheme or len(scheme) == 1
 
 
 @dataclass(frozen=True)
@@ -184,6 +235,9 @@ def _guess_content_type(path: str) -> str:
 class FileFetcher:
     """Reads ``file://`` URLs and plain paths; a query string or form data is ignored."""
 
+    def __init__(self, *, limits: FetchLimits | None = None) -> None:
+        self.limits = limits or FetchLimits()
+
     def fetch(self, request: FetchRequest) -> FetchResponse:
         url = request.url.split("#", 1)[0]
         if url.startswith("file:"):
@@ -192,21 +246,91 @@ class FileFetcher:
         else:
             path = url.split("?", 1)[0]
         try:
-            body = Path(path).read_bytes()
+            with Path(path).open("rb") as source:
+                body = source.read(self.limits.max_bytes + 1)
         except FileNotFoundError as exc:
             raise FetchError(f"cannot read {path}: no such file", url=request.url, status=404) from exc
         except OSError as exc:
             raise FetchError(f"cannot read {path}: {exc.strerror or exc}", url=request.url) from exc
+        if len(body) > self.limits.max_bytes:
+            raise self.limits.too_large(request.url)
         return FetchResponse(url=request.url, status=200, content_type=_guess_content_type(path), body=body)
 
 
-class HttpFetcher:
-    """HTTP(S) through urllib: fetchtimeout honoured; status >= 400, refused connections
-    and timeouts become :class:`FetchError`."""
+class _Watch:
+    """Closes the sockets of one fetch when its total time runs out (a drip-fed answer stops)."""
 
-    def __init__(self, *, default_timeout: float = 30.0, user_agent: str = "vxmlkit-browser") -> None:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watch:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+    def attach(self, sock: socket.socket | None) -> None:
+        """Watch ``sock``: it is shut down if the fetch outlives its time."""
+        if sock is None:
+            return
+        with self._lock:
+            if self.expired:
+                sock.close()
+            self._sockets.append(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def _watched(base: type[http.client.HTTPConnection], watch: _Watch) -> Callable[..., http.client.HTTPConnection]:
+    """A connection class of ``base`` whose socket ``watch`` may shut down."""
+
+    class Watched(base):  # type: ignore[valid-type, misc]
+        def connect(self) -> None:
+            super().connect()
+            watch.attach(self.sock)
+
+    return Watched
+
+
+class _WatchedHttp(urllib.request.HTTPHandler):
+    def __init__(self, watch: _Watch) -> None:
+        super().__init__()
+        self.watch = watch
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_watched(http.client.HTTPConnection, self.watch), req)
+
+
+class _WatchedHttps(urllib.request.HTTPSHandler):
+    def __init__(self, watch: _Watch) -> None:
+        super().__init__()
+        self.watch = watch
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_watched(http.client.HTTPSConnection, self.watch), req)
+
+
+class HttpFetcher:
+    """HTTP(S) through urllib: fetchtimeout honoured; status >= 400, refused connections,
+    timeouts and answers past the :class:`FetchLimits` become :class:`FetchError`."""
+
+    def __init__(self, *, default_timeout: float = 30.0, user_agent: str = "vxmlkit-browser", limits: FetchLimits | None = None) -> None:
         self.default_timeout = default_timeout
         self.user_agent = user_agent
+        self.limits = limits or FetchLimits()
 
     def fetch(self, request: FetchRequest) -> FetchResponse:
         method = request.method.upper()
@@ -219,26 +343,44 @@ class HttpFetcher:
         else:
             url = _with_query(url, request.data)
         http_request = urllib.request.Request(url, data=body, headers=headers, method=method)
-        timeout = request.timeout if request.timeout is not None else self.default_timeout
-        try:
-            with urllib.request.urlopen(http_request, timeout=timeout) as answer:
-                return FetchResponse(
-                    url=answer.geturl(),
-                    status=answer.status,
-                    content_type=answer.headers.get("Content-Type", ""),
-                    body=answer.read(),
-                )
-        except urllib.error.HTTPError as exc:
-            raise FetchError(f"HTTP {exc.code} {exc.reason} for {method} {url}", url=url, status=exc.code) from exc
-        except TimeoutError as exc:
-            raise FetchError(f"timed out after {timeout:g} s fetching {url}", url=url) from exc
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, (TimeoutError, socket.timeout)):
-                raise FetchError(f"timed out after {timeout:g} s fetching {url}", url=url) from exc
-            raise FetchError(f"cannot fetch {url}: {reason}", url=url) from exc
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            raise FetchError(f"cannot fetch {url}: {exc}", url=url) from exc
+        timeout = min(request.timeout if request.timeout is not None else self.default_timeout, self.limits.time_limit)
+        with _Watch(timeout) as watch:
+            opener = urllib.request.build_opener(_WatchedHttp(watch), _WatchedHttps(watch))
+            try:
+                with opener.open(http_request, timeout=timeout) as answer:
+                    return FetchResponse(
+                        url=answer.geturl(),
+                        status=answer.status,
+                        content_type=answer.headers.get("Content-Type", ""),
+                        body=self._read(answer, url, watch),
+                    )
+            except FetchError:
+                raise
+            except urllib.error.HTTPError as exc:
+                raise FetchError(f"HTTP {exc.code} {exc.reason} for {method} {url}", url=url, status=exc.code) from exc
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                if watch.expired or isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+                    raise self.limits.too_slow(url, timeout) from exc
+                reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+                raise FetchError(f"cannot fetch {url}: {reason}", url=url) from exc
+
+    def _read(self, answer: http.client.HTTPResponse, url: str, watch: _Watch) -> bytes:
+        """The body, chunk by chunk, stopped past the size limit or the deadline."""
+        declared = answer.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.limits.max_bytes:
+            raise self.limits.too_large(url, int(declared))
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = answer.read1(65536)
+            if watch.expired:
+                raise self.limits.too_slow(url, watch.seconds)
+            if not chunk:
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.limits.max_bytes:
+                raise self.limits.too_large(url)
+            chunks.append(chunk)
 
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -250,8 +392,9 @@ class WsgiFetcher:
     URLs under ``base_url`` are sent to the app; relative paths are taken as paths in the app.
     """
 
-    def __init__(self, app: WsgiApp, base_url: str = "http://localhost") -> None:
+    def __init__(self, app: WsgiApp, base_url: str = "http://localhost", *, limits: FetchLimits | None = None) -> None:
         self.app = app
+        self.limits = limits or FetchLimits()
         self.base_url = base_url.rstrip("/")
         parts = urllib.parse.urlsplit(self.base_url)
         self._scheme = parts.scheme or "http"
@@ -259,12 +402,18 @@ class WsgiFetcher:
         self._port = str(parts.port or (443 if self._scheme == "https" else 80))
         self._script_name = parts.path.rstrip("/")
 
+    def reads_local_file(self, url: str) -> bool:
+        """Never: the app answers every URL this fetcher takes."""
+        return False
+
     def handles(self, url: str) -> bool:
         """True when ``url`` belongs to the app."""
         return url == self.base_url or url.startswith((self.base_url + "/", self.base_url + "?"))
 
     def fetch(self, request: FetchRequest) -> FetchResponse:
         url = request.url.split("#", 1)[0]
+        if url.startswith("file:"):
+            raise FetchError(f"{url} is not a URL of the app at {self.base_url}", url=url)
         if url.startswith("/"):
             url = self.base_url + url[len(self._script_name):] if self._script_name and url.startswith(self._script_name) else self.base_url + url
         parts = urllib.parse.urlsplit(url)
@@ -316,12 +465,22 @@ class WsgiFetcher:
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
             status_line[:] = [status]
             response_headers[:] = headers
-            return chunks.append
+            return keep
 
         chunks: list[bytes] = []
+        size = 0
+
+        def keep(chunk: bytes) -> None:
+            nonlocal size
+            size += len(chunk)
+            if size > self.limits.max_bytes:
+                raise self.limits.too_large(url)
+            chunks.append(chunk)
+
         result = self.app(environ, start_response)
         try:
-            chunks.extend(result)
+            for chunk in result:
+                keep(chunk)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
@@ -351,20 +510,32 @@ class RoutingFetcher:
     """Sends URLs under a WSGI app's base URL to the app, file paths to the file reader,
     and everything else over HTTP."""
 
-    def __init__(self, wsgi: WsgiFetcher | None = None, *, files: Fetcher | None = None, http: Fetcher | None = None) -> None:
+    def __init__(
+        self, wsgi: WsgiFetcher | None = None, *, files: Fetcher | None = None, http: Fetcher | None = None, limits: FetchLimits | None = None
+    ) -> None:
         self.wsgi = wsgi
-        self.files = files or FileFetcher()
-        self.http = http or HttpFetcher()
+        self.files = files or FileFetcher(limits=limits)
+        self.http = http or HttpFetcher(limits=limits)
+
+    def _to_app(self, url: str) -> bool:
+        assert self.wsgi is not None
+        return self.wsgi.handles(url) or url.startswith("/") and "://" not in url and not os.path.exists(url.split("?", 1)[0])
+
+    def reads_local_file(self, url: str) -> bool:
+        """True when ``url`` would be read from the local disk."""
+        if self.wsgi is not None and self._to_app(url):
+            return False
+        return is_local_url(url)
 
     def fetch(self, request: FetchRequest) -> FetchResponse:
         url = request.url
-        if self.wsgi is not None and (self.wsgi.handles(url) or url.startswith("/") and "://" not in url and not os.path.exists(url.split("?", 1)[0])):
+        if self.wsgi is not None and self._to_app(url):
             return self.wsgi.fetch(request)
         if url.startswith(("http://", "https://")):
             return self.http.fetch(request)
         return self.files.fetch(request)
 
 
-def default_fetcher(app: WsgiApp | None = None, base_url: str = "http://localhost") -> RoutingFetcher:
-    """Files and HTTP; plus a WSGI app under ``base_url`` when one is given."""
-    return RoutingFetcher(WsgiFetcher(app, base_url) if app is not None else None)
+def default_fetcher(app: WsgiApp | None = None, base_url: str = "http://localhost", *, limits: FetchLimits | None = None) -> RoutingFetcher:
+    """Files and HTTP; plus a WSGI app under ``base_url`` when one is given; all bounded by ``limits``."""
+    return RoutingFetcher(WsgiFetcher(app, base_url, limits=limits) if app is not None else None, limits=limits)

@@ -243,7 +243,7 @@ class Interpreter:
         if fetchaudio:
             self.flush_prompts()
             self.session._note("fetchaudio", fetchaudio, {"url": request.url})
-        response = self.session.fetch(request)
+        response = self.session.fetch(request, document=True)
         # the answer's URL (after redirects, or made absolute by the WSGI fetcher) is the base for relative URIs
         return self.browser._parse(response.url if "://" in response.url else request.url, response.body)
 

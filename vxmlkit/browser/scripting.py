@@ -427,6 +427,14 @@ def _release(runtime: _Runtime) -> None:
         free.append(runtime)
 
 
+_HANDLES = ("_setc", "_expr", "_bool", "_str", "_json", "_declare", "_set", "_isset", "_has", "_setresult", "_audio",
+            "_script", "_first_unset", "_declare_all", "_count_set")
+
+
+def _closed(*args: Any) -> Any:
+    raise VxmlEvent("error.semantic", "the call is over: its script context serves other calls now")
+
+
 class ScriptEngine:
     """The QuickJS side of one call: scopes, expressions and scripts with time and memory limits.
 
@@ -461,10 +469,14 @@ class ScriptEngine:
         self._scopes = 0
 
     def close(self) -> None:
-        """The call is over: give the context back for reuse (reset), or drop it."""
+        """The call is over: give the context back for reuse (reset), or drop it. The engine
+        evaluates nothing more (the context may be serving the next call)."""
         runtime, self._runtime = self._runtime, None
-        if runtime is not None:
-            _release(runtime)
+        if runtime is None:
+            return
+        for name in _HANDLES:
+            setattr(self, name, _closed)
+        _release(runtime)
 
     def tag_evaluator(self) -> Any:
         """The SISR tag evaluator of this context (tags registered once per context, not per call)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from .document import Document, parse_document
 from .events import InterpreterError, VxmlEvent
-from .fetching import Fetcher, FetchError, FetchRequest, FetchResponse, RoutingFetcher
+from .fetching import Fetcher, FetchError, FetchLimits, FetchRequest, FetchResponse, RoutingFetcher, is_local_url
 from .platform import Input, InputRequest, TranscriptEntry
 from .prompts import AudioClip, QueuedPrompt
 from .scripting import ScriptEngine
@@ -38,13 +38,19 @@ class FetchedDocument:
 class Browser:
     """A headless VoiceXML browser: dials documents with a scripted caller.
 
-    ``fetcher`` answers every fetch (default: files and plain paths, plus HTTP(S));
-    ``max_steps`` bounds the interpreter steps of one call; ``eval_timeout`` bounds each
-    ECMAScript evaluation (seconds).
+    ``fetcher`` answers every fetch (default: files and plain paths, plus HTTP(S), bounded by
+    ``fetch_limits``); ``max_steps`` bounds the interpreter steps of one call; ``eval_timeout``
+    bounds each ECMAScript evaluation (seconds).
+
+    Whatever the fetcher, a call that has run a document fetched over HTTP(S) or from a WSGI
+    app reads no local file from then on (error.badfetch): a served document cannot read the
+    disk of the machine that runs the browser.
     """
 
-    def __init__(self, fetcher: Fetcher | None = None, *, max_steps: int = 10_000, eval_timeout: float = 1.0) -> None:
-        self.fetcher: Fetcher = fetcher if fetcher is not None else RoutingFetcher()
+    def __init__(
+        self, fetcher: Fetcher | None = None, *, max_steps: int = 10_000, eval_timeout: float = 1.0, fetch_limits: FetchLimits | None = None
+    ) -> None:
+        self.fetcher: Fetcher = fetcher if fetcher is not None else RoutingFetcher(limits=fetch_limits)
         self.max_steps = max_steps
         self.eval_timeout = eval_timeout
         self._documents: dict[tuple[str, bytes], Document] = {}
@@ -115,6 +121,7 @@ class Session:
         self.unused_inputs: list[Input] = []  # what Browser.run had left to give when the call ended
         self._queue: list[QueuedPrompt] = []
         self._heard_mark = 0  # len(prompts) when the caller last gave input
+        self._served_from: str | None = None  # the first document of the call that did not come from the disk
         self._generator: Generator[InputRequest, Input, Any] | None = None
 
     # -- driving -------------------------------------------------------------------------------
@@ -162,13 +169,24 @@ class Session:
 
     # -- what the interpreter reports ------------------------------------------------------------------
 
-    def fetch(self, request: FetchRequest, *, quiet: bool = False) -> FetchResponse:
+    def fetch(self, request: FetchRequest, *, document: bool = False, quiet: bool = False) -> FetchResponse:
         """Fetch through the browser's fetcher, noting it (error.badfetch on failure).
 
-        ``quiet`` (audio files): not noted as a fetched document, and a failure raises the
-        :class:`FetchError` itself for the caller to report."""
+        ``document``: the answer is a VoiceXML document the call will run; one that did not
+        come from the disk closes the disk to the rest of the call. ``quiet`` (audio files): not
+        noted as a fetched document, and a failure raises the :class:`FetchError` itself for
+        the caller to report.
+        """
+        fetcher = self.browser.fetcher
+        local = getattr(fetcher, "reads_local_file", is_local_url)(request.url)
         try:
-            response = self.browser.fetcher.fetch(request)
+            if local and self._served_from is not None:
+                raise FetchError(
+                    f"a document served over HTTP or by an app may not read local files: {request.url} "
+                    f"refused (the call runs documents from {self._served_from})",
+                    url=request.url,
+                )
+            response = fetcher.fetch(request)
         except FetchError as exc:
             if quiet:
                 raise
@@ -176,6 +194,8 @@ class Session:
             reason = str(exc).replace(f" for {request.method} {request.url}", "").replace(f" {request.url}", "")
             self._note("fetched", f"{request.method} {request.url} failed: {reason}", {"url": request.url, "method": request.method, "status": exc.status})
             raise VxmlEvent(exc.event, str(exc), url=request.url) from None
+        if document and not local and self._served_from is None:
+            self._served_from = request.url.split("?", 1)[0].split("#", 1)[0]
         if quiet:
             return response
         self.documents.append(FetchedDocument(request.url, request.method, response.status, response.text))

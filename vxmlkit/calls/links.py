@@ -41,8 +41,10 @@ class Links:
         def step_url(step: str) -> str:
             if step not in flow.steps:
                 raise ComponentError(f"flow {flow.name!r} has no step {step!r}")
-            # Tokens hold only URL-safe characters, flow and step names are checked words.
-            return f"{base}{step}?t={kit.signer.sign(StepToken(flow.name, session.id, step))}"
+            # Tokens hold only URL-safe characters, flow and step names are checked words; each
+            # names the document it is written into, so it is good for one step of the call.
+            token = StepToken(flow.name, session.id, step, int(session.internal["document"]))
+            return f"{base}{step}?t={kit.signer.sign(token)}"
 
         return step_url
 
@@ -66,7 +68,7 @@ class Links:
                 "sender": component.sender, "then": component.then, "on_error": component.on_error,
                 "private": component.private, "timeout": component.timeout,
             })
-            token = kit.sms_signer.sign(StepToken(flow.name, session.id, step))
+            token = kit.sms_signer.sign(StepToken(flow.name, session.id, step, int(session.internal["document"])))
             return f"{self.root}/{flow.name}/sms/{step}?t={token}", sealed
 
         return sms_link

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..results import CallResult, run_hook, run_pending_hooks
 from .answers import STORE_UNAVAILABLE_TEXT, Answer, Refused, text
 from .outages import STORE_FAILURES, outage
+from ..trust import end_call
 from .start import check_flow_token
 
 if TYPE_CHECKING:
@@ -32,13 +33,14 @@ def take_result(kit: VxmlKit, flow: str, token: str, fields: Mapping[str, str], 
     if preflight:
         return text("ok\n")
     try:
-        check_flow_token(kit, kit.result_signer, flow, "result", token)
+        verified = check_flow_token(kit, kit.result_signer, flow, "result", token)
     except Refused as exc:
         log.warning("vxmlkit refused (%s): %s", exc.status, exc.message)
         return text("forbidden\n", 403)
     outcome = CallResult.from_form(flow, {name: value[: kit.max_input_length] for name, value in fields.items()})
     try:
         added = kit.results.add(outcome)
+        end_call(kit, flow, verified.session_id if verified else "-", fields)
     except STORE_FAILURES as exc:
         outage(kit).failed(exc)
         return STORE_UNAVAILABLE_TEXT

@@ -18,7 +18,18 @@ from ..sms import (SmsError, SmsMessage, check_text, normalise_recipient, record
 from ..sms import continuations
 from ..store import CallSession
 from ..tokens import InvalidToken
-from .answers import STORE_UNAVAILABLE_TEXT, Answer, Refused, text, voice_answer, voicexml
+from ..sms.records import resolve_unknown
+from ..trust import StillRunning, Untrusted, answer_link
+from .answers import (
+    STORE_UNAVAILABLE_TEXT,
+    UNAVAILABLE_STATUS,
+    Answer,
+    Refused,
+    error_document,
+    text,
+    voice_answer,
+    voicexml,
+)
 from .links import Links
 from .outages import STORE_FAILURES, outage
 from .steps import serve_step
@@ -32,6 +43,8 @@ log = logging.getLogger("vxmlkit")
 
 #: The longest sealed order read from a request.
 MAX_ORDER_LENGTH = 65536
+#: Seconds past an SMS order's own timeout after which the request sending it is taken for dead.
+STALE_MARGIN = 5.0
 
 
 def _send(kit: VxmlKit, links: Links, flow: type[Flow], session: CallSession,
@@ -87,13 +100,34 @@ def send_sms(kit: VxmlKit, links: Links, flow: str, step: str, token: str, order
     if order.get("session") != session.id or order.get("step") != step:
         raise Refused(403, "forbidden", f"sms order belongs to another call or step than {flow}/{step}")
     attempt = int(order["attempt"])  # type: ignore[call-overload]
+    try:
+        # The SMS link is one of its document's links: only the first request for them runs.
+        # The first may be at the provider for as long as the order's timeout: it is taken for
+        # dead only past that.
+        return answer_link(kit, session, verified.document, lambda: _send_and_continue(kit, links, flow_cls, session, order),
+                           stale_after=float(order["timeout"]) + STALE_MARGIN)  # type: ignore[arg-type]
+    except Untrusted as exc:
+        raise Refused(403, "forbidden", str(exc)) from None
+    except StillRunning as exc:
+        # 503: the document's error.badfetch handler follows its failure link, which waits
+        # again for the first request's answer (see templates/vxml/sms.vxml).
+        log.warning("vxmlkit sms %s.%s: %s; answered 503", flow, step, exc)
+        return error_document(kit, UNAVAILABLE_STATUS, "error")
+
+
+def _send_and_continue(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSession,
+                       order: Mapping[str, Any]) -> Answer:
+    """Send the order's message once and answer the step that follows it."""
+    step, attempt = str(order["step"]), int(order["attempt"])
     if not continuations.claim(kit.store, session.id, step, attempt):
-        # Another request (a refetch) sends this message: answer what it answers.
-        document = continuations.wait_for_document(kit.store, session.id, step, attempt,
-                                                   timeout=float(order["timeout"]))  # type: ignore[arg-type]
+        # The request that claimed this message never answered (its worker died while sending):
+        # the message is not sent again, and the call goes on not knowing whether it left.
+        document = continuations.wait_for_document(kit.store, session.id, step, attempt, timeout=0)
         if document is not None:
             return voicexml(document)
-        log.warning("vxmlkit sms %s.%s attempt %s: no answer from the first request; continuing", flow, step, attempt)
+        resolve_unknown(kit.store, call_session=session.id, step=step, attempt=attempt)
+        log.warning("vxmlkit sms %s.%s attempt %s: no answer from the first request; continuing",
+                    flow_cls.name, step, attempt)
         return serve_step(kit, links, flow_cls, session, str(order["then"]),
                           {"sms_status": "unknown", "sms_error": ""}, new=False)
     status, error, sms_id = _send(kit, links, flow_cls, session, order)

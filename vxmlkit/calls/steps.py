@@ -1,5 +1,8 @@
 """Continue a call: verify a step link, run the step, render its document and save the session.
 
+A link runs its step once (:func:`vxmlkit.trust.answer_link`): the first request for any link
+of a document runs it; any later one gets the same answer.
+
 A step's document is served only once the session it changed is stored. A request that dies
 before that (a worker killed, the database gone) has committed nothing, so the same step URL,
 fetched again by the platform, runs the step again from the state the call had before.
@@ -19,6 +22,7 @@ from ..flow import Call, Flow, ParameterError, parse_call_parameters, step_failu
 from ..store import CallSession
 from ..templating import DocumentError
 from ..tokens import ExpiredToken, InvalidToken
+from ..trust import Untrusted, answer_link
 from .answers import Answer, Refused, error_document, voice_answer, voicexml
 from .inputs import checked_fields
 from .links import Links
@@ -61,6 +65,8 @@ def run_step(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSess
         state=session.state,
     )
     where = f"step {flow_cls.name}.{step}"
+    # The document about to be written: its links name it (see vxmlkit.trust).
+    session.internal["document"] = int(session.internal.get("document", 0)) + 1
     result = flow.run_step(call, step, inputs, session.internal.get("answer_kinds"))
     components = as_components(result, where)
     step_url = links.step_url(kit, flow_cls, session)
@@ -146,4 +152,8 @@ def continue_call(kit: VxmlKit, links: Links, flow: str, step: str, token: str, 
     session = kit.sessions.get(verified.session_id)
     if session is None:
         raise Refused(403, "forbidden", f"no call session {verified.session_id!r}")
-    return serve_step(kit, links, flow_cls, session, step, inputs, new=False)
+    try:
+        return answer_link(kit, session, verified.document,
+                           lambda: serve_step(kit, links, flow_cls, session, step, inputs, new=False))
+    except Untrusted as exc:
+        raise Refused(403, "forbidden", str(exc)) from None

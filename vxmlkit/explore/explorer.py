@@ -36,6 +36,10 @@ from .trace import walk
 
 __all__ = ["Bounds", "explore", "DEFAULT_CALLEE_TYPES"]
 
+#: Calls kept waiting at their state, to go on with instead of dialling again (each holds
+#: a script context: a bound on memory).
+_LIVE_CALLS = 256
+
 #: The callee types explored when a document reads ``session.connection.callee_type``: what
 #: Plum reports for a call that was answered.
 DEFAULT_CALLEE_TYPES = ("voice", "answeringmachine")
@@ -81,6 +85,8 @@ class _Search:
         self.problems: dict[tuple[str, str, str], str] = {}
         self.unexpanded = 0
         self.hangup_tried = False
+        #: The call that found each state, still waiting there (in-process flows).
+        self.live: dict[str, Replay] = {}
         self.plain_hangups: list[str] = []
 
     # -- nodes ----------------------------------------------------------------------------------
@@ -194,6 +200,8 @@ class _Search:
             options = tuple((answers if len(run.within) == 1 else []) + climb)
         state = State(state_id, step, wait, run.within, path, run.heard_since_input(), options)
         self.graph.states[state_id] = state
+        if run.call is not None and len(self.live) < _LIVE_CALLS:
+            self.live[state_id] = run
         if caller_inputs(path) >= self.bounds.max_depth:
             self.unexpanded += 1
             return state_id
@@ -216,7 +224,12 @@ class _Search:
                                       f"{len(self.queue)} queued paths were not followed")
                 break
             pending = self.queue.popleft()
-            run = self.calls.replay(pending.path)
+            live = self.live.pop(pending.source, None) if not pending.fresh else None
+            if live is not None and live.path == pending.path[:-1]:
+                # The call that found this state still waits there: go on with it once.
+                run = self.calls.resume(live, pending.path)
+            else:
+                run = self.calls.replay(pending.path)
             self.graph.paths += 1
             path, fresh = pending.path, list(pending.fresh)
             for kind, during in run.undecided:
@@ -232,6 +245,7 @@ class _Search:
             target = self.classify(run, path, step)
             self.graph.edges.append(Edge(pending.source, pending.action, tuple(fresh), target, tuple(steps),
                                          tuple(transitions)))
+        self.live.clear()
         hangup = self.endings.get(("caller-hangup", "", ""))
         if hangup is not None:
             for state_id in self.plain_hangups:

@@ -18,7 +18,7 @@ import logging
 import re
 import traceback
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -114,6 +114,8 @@ class Replay:
     undecided: list[tuple[str, int]] = field(default_factory=list)
     callee: str = "voice"
     sms_statuses: list[str] = field(default_factory=list)
+    #: The simulator's call (in-process flows), to go on with or read the stored session of.
+    call: Any = None
 
     @property
     def waiting(self) -> InputRequest | None:
@@ -136,9 +138,11 @@ def _reads_callee_type(session: Session) -> bool:
     return any("callee_type" in fetched.text for fetched in session.documents)
 
 
-def _drive(session: Session, actions: list[Action], replay: Replay, on_action: Any = None) -> None:
-    """Give the caller actions in order; note what each did."""
-    within: list[str] = []
+def _drive(session: Session, actions: list[Action], replay: Replay, on_action: Any = None,
+           within: Sequence[str] = ()) -> None:
+    """Give the caller actions in order; note what each did (``within``: what the caller
+    already did in the current document)."""
+    done: list[str] = list(within)
     for number, action in enumerate(actions):
         if session.ended is not None:
             break
@@ -151,8 +155,8 @@ def _drive(session: Session, actions: list[Action], replay: Replay, on_action: A
             session.hang_up()
         else:
             session.send(input_of(action))
-        within = [] if len(session.documents) > before else [*within, action.label]
-    replay.within = tuple(sorted(within))
+        done = [] if len(session.documents) > before else [*done, action.label]
+    replay.within = tuple(sorted(done))
 
 
 class _KeepingBrowser(Browser):
@@ -184,38 +188,64 @@ class FlowCalls:
         self.phone_number = phone_number
 
     def replay(self, path: tuple[Action, ...]) -> Replay:
-        from ..templating import DocumentError
-
+        """Dial a fresh call and give it ``path``'s caller actions."""
         callee = next((a.value for a in path if a.kind == "callee"), None)
         self.gateway.start([a.value for a in path if a.kind == "sms"])
-        caller = [a for a in path if not a.is_decision]
         replay = Replay(session=None, path=path, callee=callee or "voice")
         sends_before: list[int] = []
-        call = None
-        try:
+
+        def play() -> Any:
             call = self.simulator.dial(self.flow, phone_number=self.phone_number, message_reference="explore",
                                        call_parameters=self.call_parameters, call_id=uuid.uuid4().hex,
                                        callee_type=callee or "voice")
-            replay.session = call.session
-            _drive(call.session, caller, replay, lambda number: sends_before.append(self.gateway.sends))
+            replay.session, replay.call = call.session, call
+            _drive(call.session, [a for a in path if not a.is_decision], replay,
+                   lambda number: sends_before.append(self.gateway.sends))
+
+        return self._finish(replay, play, callee, sends_before, [])
+
+    def resume(self, previous: Replay, path: tuple[Action, ...]) -> Replay:
+        """Go on with the live call of ``previous`` (waiting where it stopped) with the last
+        action of ``path``: the same as :meth:`replay`, without dialling again."""
+        callee = next((a.value for a in path if a.kind == "callee"), None)
+        self.gateway.start([a.value for a in path if a.kind == "sms"])
+        self.gateway.sends = len(previous.sms_statuses)  # what this call already sent
+        replay = Replay(session=previous.session, path=path, callee=previous.callee, call=previous.call)
+        index = sum(1 for a in path if not a.is_decision) - 1
+        sends_before = {index: self.gateway.sends}
+
+        def play() -> Any:
+            assert replay.session is not None
+            _drive(replay.session, [path[-1]], replay, within=previous.within)
+
+        return self._finish(replay, play, callee, sends_before, list(previous.sms_statuses))
+
+    def _finish(self, replay: Replay, play: Any, callee: str | None, sends_before: Any,
+                statuses: list[str]) -> Replay:
+        """Play, then read what the call got to: the flow's failure, state and SMS outcomes."""
+        from ..templating import DocumentError
+
+        try:
+            play()
         except DocumentError as exc:
-            replay.session = self.browser.last
+            replay.session = replay.session or self.browser.last
             replay.failure_kind, replay.failure_step = "schema", exc.step or ""
             replay.failure = "; ".join(str(p) for p in exc.problems) or str(exc)
         except Exception:  # noqa: BLE001 - a call that cannot go on is a finding, not a crash of explore
-            replay.session = self.browser.last
+            replay.session = replay.session or self.browser.last
             replay.failure_kind, replay.failure = "call-error", traceback.format_exc()
-        if call is not None:
-            stored = call._stored_session()
+        if replay.call is not None:
+            stored = replay.call._stored_session()
             if stored is not None:
                 replay.state = dict(stored.state)
                 if stored.status in ("error", "refused") and replay.failure is None:
                     replay.failure = stored.error or ""
                     replay.failure_kind = "step-raised" if stored.status == "error" else "refused-parameter"
-            replay.sms_statuses = [m.status for m in self.gateway.sent]
+            replay.sms_statuses = statuses + [m.status for m in self.gateway.sent]
         # Each send taken by default belongs after the caller action it happened in (-1: the dial).
+        items = sorted(sends_before.items()) if isinstance(sends_before, dict) else list(enumerate(sends_before))
         for send in self.gateway.undecided:
-            during = max((i for i, before in enumerate(sends_before) if before <= send), default=-1)
+            during = max((i for i, before in items if before <= send), default=-1)
             replay.undecided.append(("sms", during))
         if callee is None and replay.session is not None and _reads_callee_type(replay.session):
             replay.undecided.insert(0, ("callee", -1))

@@ -1,6 +1,7 @@
 """``vxmlkit call`` and ``vxmlkit campaign``: queue Plum outbound calls from the shell.
 
-Credentials come from the environment or the Flask app's config (the environment wins):
+Credentials come from the Flask app's config, then the environment (as every setting:
+:mod:`vxmlkit.settings`):
 ``VXMLKIT_PLUM_LOGIN``, ``VXMLKIT_PLUM_PIN``, ``VXMLKIT_PLUM_OUTBOUND_URL`` (the host, or the webservice/
 folder that holds queuecall.php), ``VXMLKIT_PLUM_RETRY_FIELD`` (max_retries or max_retry),
 ``VXMLKIT_PLUM_SCHEDULER_TOKEN`` and ``VXMLKIT_PUBLIC_URL`` (where Plum reaches this
@@ -30,6 +31,8 @@ from vxmlkit.discovery import app_option
 from vxmlkit.plum.outbound import DEFAULT_OUTBOUND_URL, OutboundClient
 from vxmlkit.plum.scheduler import DEFAULT_SCHEDULER_URL, SchedulerClient
 from vxmlkit.plum.transport import ProgressCallback
+from vxmlkit.extension import get_kit
+from vxmlkit.settings import SettingError, Settings
 
 ENV_LOGIN = "VXMLKIT_PLUM_LOGIN"
 ENV_PIN = "VXMLKIT_PLUM_PIN"
@@ -60,24 +63,20 @@ class PlumSettings:
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, config: Mapping[str, Any] | None = None) -> PlumSettings:
-        """Read the settings; a non-empty environment variable wins over the config key of
-        the same name."""
-        env = os.environ if environ is None else environ
-        conf = config or {}
-
-        def pick(name: str) -> str | None:
-            value = env.get(name) or conf.get(name)
-            return str(value) if value else None
-
-        return cls(
-            login=pick(ENV_LOGIN),
-            pin=pick(ENV_PIN),
-            outbound_url=pick(ENV_OUTBOUND_URL) or DEFAULT_OUTBOUND_URL,
-            retry_field=pick(ENV_RETRY_FIELD) or "max_retries",
-            scheduler_url=pick(ENV_SCHEDULER_URL) or DEFAULT_SCHEDULER_URL,
-            scheduler_token=pick(ENV_SCHEDULER_TOKEN),
-            public_url=pick(ENV_PUBLIC_URL),
-        )
+        """Read the settings: the config key first, then the environment variable of the same name."""
+        settings = Settings(config, environ)
+        try:
+            return cls(
+                login=settings[ENV_LOGIN],
+                pin=settings[ENV_PIN],
+                outbound_url=settings[ENV_OUTBOUND_URL],
+                retry_field=settings[ENV_RETRY_FIELD],
+                scheduler_url=settings[ENV_SCHEDULER_URL],
+                scheduler_token=settings[ENV_SCHEDULER_TOKEN],
+                public_url=settings[ENV_PUBLIC_URL],
+            )
+        except SettingError as exc:
+            raise MissingSetting(str(exc)) from None
 
     def outbound_client(self, timeout: float = 30.0) -> OutboundClient:
         """An OutboundClient for these settings; MissingSetting names what is absent."""
@@ -226,9 +225,6 @@ def _load_app_and_settings(app_spec: str | None) -> tuple[Any, PlumSettings]:
     from vxmlkit.discovery import cli_app
 
     app = cli_app(app_spec).app
-    public_url = os.environ.get(ENV_PUBLIC_URL)
-    if public_url:
-        app.config[ENV_PUBLIC_URL] = public_url
     return app, PlumSettings.load(os.environ, app.config)
 
 
@@ -242,6 +238,38 @@ def _flow_urls(app: Any, flow: str, message_reference: str | None) -> tuple[str,
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     return urls.start_url, urls.result_url
+
+
+def _queued_call_urls(app: Any, flow: str, phone: str, message_reference: str | None,
+                      call_parameters: Mapping[str, str], expires: str | None) -> tuple[str, str, str]:
+    """Record the call about to be queued: its bound start and result URLs and its record id."""
+    from vxmlkit.queueing import record_call
+
+    try:
+        urls = record_call(app, flow, phone, message_reference=message_reference,
+                           call_parameters=dict(call_parameters) or None, expires=parse_when(expires))
+    except LookupError as error:
+        raise click.UsageError(str(error).strip("'\"")) from None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    return urls.start_url, urls.result_url, urls.subject.split("-", 1)[1]
+
+
+def _queued_campaign_urls(app: Any, flow: str, numbers: Path, campaign_parameters: Mapping[str, str],
+                          expires: str | None) -> tuple[str, str, str]:
+    """Record the good rows of a campaign file: the campaign's bound URLs and its key."""
+    from vxmlkit.plum.models import CallSpec
+    from vxmlkit.queueing import record_campaign
+
+    calls = [CallSpec(call.phone_number, call.message_reference, call.call_parameters or dict(campaign_parameters) or None)
+             for call in read_campaign_csv(numbers).calls]
+    try:
+        urls, key = record_campaign(app, flow, calls, expires=parse_when(expires))
+    except LookupError as error:
+        raise click.UsageError(str(error).strip("'\"")) from None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    return urls.start_url, urls.result_url, key
 
 
 def _check_options(
@@ -319,11 +347,16 @@ def call_command(
         rules.with_caller_id(phone, ani)
         app, settings = _load_app_and_settings(app_spec)
         client = settings.outbound_client(timeout)
-        start_url, result_url = _flow_urls(app, flow, message_reference)
-        queued = queue_one_call(
-            client, start_url, result_url, phone, params=call_parameters, ani=ani, retries=retries,
-            retry_interval=retry_interval, at=at, expires=expires, message_reference=message_reference,
-        )
+        # Recorded first, so that the app starts this call, and only this one, from its start URL.
+        start_url, result_url, record = _queued_call_urls(app, flow, phone, message_reference, call_parameters, expires)
+        try:
+            queued = queue_one_call(
+                client, start_url, result_url, phone, params=call_parameters, ani=ani, retries=retries,
+                retry_interval=retry_interval, at=at, expires=expires, message_reference=message_reference,
+            )
+        except BaseException:
+            get_kit(app).queued_calls.cancel([record])
+            raise
     except (RuleViolation, CallListError, OutboundError, MissingSetting) as error:
         raise _fail(error) from None
     click.echo(f"Queued call {queued.call_id} ({flow} to {phone}).")
@@ -368,12 +401,22 @@ def campaign_command(
         _check_options(retries, retry_interval, at, expires)
         app, settings = _load_app_and_settings(app_spec)
         client = settings.outbound_client(timeout)
-        start_url, result_url = _flow_urls(app, flow, None)
-        queued = queue_campaign_file(
-            client, start_url, result_url, numbers, name=campaign_name, skip_bad=skip_bad,
-            params=campaign_parameters, retries=retries, retry_interval=retry_interval, at=at, expires=expires,
-            report=lambda line: click.echo(line, err=True), on_progress=bar, dry_run=dry_run,
-        )
+        if dry_run:
+            start_url, result_url = _flow_urls(app, flow, None)
+            key = None
+        else:
+            # Recorded first, so that the app starts these calls, and only these, from its start URL.
+            start_url, result_url, key = _queued_campaign_urls(app, flow, numbers, campaign_parameters, expires)
+        try:
+            queued = queue_campaign_file(
+                client, start_url, result_url, numbers, name=campaign_name, skip_bad=skip_bad,
+                params=campaign_parameters, retries=retries, retry_interval=retry_interval, at=at, expires=expires,
+                report=lambda line: click.echo(line, err=True), on_progress=bar, dry_run=dry_run,
+            )
+        except BaseException:
+            if key is not None:
+                get_kit(app).queued_calls.cancel_campaign(key)
+            raise
     except BadRowsError as error:
         raise click.ClickException(str(error)) from None
     except (RuleViolation, CallListError, OutboundError, MissingSetting) as error:

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from lxml import etree
 
+from vxmlkit.redaction import get_logger, redact
 from vxmlkit.plum import rules
 from vxmlkit.plum.errors import CallListError, OutboundError, RuleViolation
 from vxmlkit.plum.models import CallSpec, QueuedCall, QueuedCampaign
@@ -39,7 +38,7 @@ CallLike = CallSpec | str | tuple[object, ...] | list[object] | Mapping[str, obj
 """A campaign call: a CallSpec, a phone number, a (phone, message_reference, call_parameters)
 tuple (the last two optional), or a mapping with those keys."""
 
-logger = logging.getLogger("vxmlkit.plum")
+logger = get_logger("vxmlkit.plum")
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -286,11 +285,7 @@ class OutboundClient:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
-        text = re.sub(r"(<(login|pin)\b[^>]*>)(.*?)(</\2\s*>)", r"\1***\4", text, flags=re.S | re.I)
-        for secret in (self._pin, self._login):
-            if len(secret) >= 3:
-                text = text.replace(secret, "***")
-        return text
+        return redact(text, secrets=(self._pin, self._login))
 
     def _post(self, path: str, body: bytes, content_type: str, *, on_progress: ProgressCallback | None) -> HttpAnswer:
         service = path.rsplit("/", 1)[-1]

@@ -11,13 +11,13 @@ campaign id N."`` raises :class:`InUseError` carrying N.
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from vxmlkit.redaction import get_logger, redact
 from vxmlkit.plum import rules
 from vxmlkit.plum.errors import (
     CallListError,
@@ -48,7 +48,7 @@ SchedulerCall = CallSpec | str | tuple[object, ...] | list[object] | Mapping[str
 """A scheduler call: a CallSpec or phone number, a (phone, message_reference) tuple, or a
 mapping with phone_number and message_reference. The scheduler takes no call_parameters."""
 
-logger = logging.getLogger("vxmlkit.plum")
+logger = get_logger("vxmlkit.plum")
 
 
 def scheduler_entry(item: SchedulerCall, index: int = 0) -> str:
@@ -383,7 +383,7 @@ class SchedulerClient:
         return [CampaignProfile.coerce(profile) for profile in profiles]
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._token, "***")
+        return redact(text, secrets=(self._token,))
 
     def _request(
         self, method: str, path: str, *, fields: Mapping[str, str | FilePart] | None = None,

@@ -8,7 +8,6 @@ gateway settings come from the environment, then the app's config.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import click
 
@@ -26,6 +25,7 @@ from vxmlkit.sms.phone import normalise_recipient
 from vxmlkit.sms.records import list_messages
 from vxmlkit.sms.segments import check_text
 from vxmlkit.sms.send import send_and_record
+from vxmlkit.settings import Settings
 from vxmlkit.store import StoreError
 
 __all__ = ["sms_group", "outbox_command"]
@@ -47,7 +47,7 @@ def send_command(app_spec: str | None, to: str, text: str, sender: str | None) -
 
     try:
         app = cli_app(app_spec).app
-        config = {**{k: v for k, v in app.config.items() if k.startswith("VXMLKIT_")}, **os.environ}
+        config = Settings(app.config)
         settings = sms_settings(config)
         store = get_kit(app).store
         gateway = gateway_from_config(config, store)

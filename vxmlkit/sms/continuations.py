@@ -11,7 +11,7 @@ import time
 
 from ..store import Store
 
-__all__ = ["claim", "finish", "wait_for_document"]
+__all__ = ["claim", "claimed_at", "finish", "release", "wait_for_document"]
 
 
 def claim(store: Store, call_session: str, step: str, attempt: int) -> bool:
@@ -29,6 +29,23 @@ def finish(store: Store, call_session: str, step: str, attempt: int, document: s
     store.write(
         "UPDATE sms_continuations SET document = ? WHERE call_session = ? AND step = ? AND attempt = ?",
         (document, call_session, step, attempt),
+    )
+
+
+def claimed_at(store: Store, call_session: str, step: str, attempt: int) -> float | None:
+    """When the key was claimed (a UNIX time), or None when it is not."""
+    row = store.query_one(
+        "SELECT created_at FROM sms_continuations WHERE call_session = ? AND step = ? AND attempt = ?",
+        (call_session, step, attempt),
+    )
+    return None if row is None else float(row["created_at"])
+
+
+def release(store: Store, call_session: str, step: str, attempt: int) -> None:
+    """Give up a claim whose request failed before answering, so that the next request runs."""
+    store.write(
+        "DELETE FROM sms_continuations WHERE call_session = ? AND step = ? AND attempt = ? AND document IS NULL",
+        (call_session, step, attempt),
     )
 
 

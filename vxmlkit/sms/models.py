@@ -36,10 +36,11 @@ __all__ = [
 ]
 
 # The order a message moves through; a report never moves a message backwards.
-STATUSES: tuple[str, ...] = ("sending", "queued", "sent", "delivered", "failed", "undelivered")
+STATUSES: tuple[str, ...] = ("sending", "unknown", "queued", "sent", "delivered", "failed", "undelivered")
 # Once here, a message stays: later reports (repeated or out of order) change nothing.
 FINAL_STATUSES: frozenset[str] = frozenset({"delivered", "failed", "undelivered"})
-_RANK: dict[str, int] = {"sending": 0, "queued": 1, "sent": 2, "delivered": 3, "failed": 3, "undelivered": 3}
+# ``unknown``: the request sending it died at the provider; a later report may still tell.
+_RANK: dict[str, int] = {"sending": 0, "unknown": 1, "queued": 1, "sent": 2, "delivered": 3, "failed": 3, "undelivered": 3}
 
 
 def status_advances(current: str, new: str) -> bool:

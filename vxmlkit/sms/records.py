@@ -11,11 +11,11 @@ Private messages keep no body and only the last 4 digits of the recipient.
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from dataclasses import dataclass
 
+from vxmlkit.redaction import get_logger
 from vxmlkit.sms.models import SmsError, SmsMessage, SmsResult, status_advances
 from vxmlkit.sms.phone import redact, scrub_number
 from vxmlkit.sms.segments import count_segments, encoding_of
@@ -31,9 +31,10 @@ __all__ = [
     "list_messages",
     "update_status",
     "error_text",
+    "resolve_unknown",
 ]
 
-log = logging.getLogger("vxmlkit.sms")
+log = get_logger("vxmlkit.sms")
 
 @dataclass(frozen=True)
 class StoredSms:
@@ -182,6 +183,27 @@ def record_outcome(store: Store, record_id: str, message: SmsMessage, outcome: S
     stored = _row(row)
     assert stored is not None
     return stored
+
+
+#: What a message left in ``sending`` by a request that died is resolved as.
+UNKNOWN_ERROR = "the request sending it ended before the provider answered: it may or may not have left"
+
+
+def resolve_unknown(store: Store, *, call_session: str | None = None, step: str | None = None,
+                    attempt: int | None = None, older_than: float | None = None) -> int:
+    """Resolve messages stuck in ``sending`` (their request died at the provider) as ``unknown``:
+    the one of (call_session, step, attempt), or all claimed more than ``older_than`` seconds
+    ago. Returns how many were resolved. They are never sent again."""
+    if call_session is not None:
+        where, params = "call_session = ? AND step = ? AND attempt = ?", [call_session, step, attempt]
+    elif older_than is not None:
+        where, params = "created_at < ?", [time.time() - older_than]
+    else:
+        raise ValueError("resolve_unknown needs a message (call_session, step, attempt) or older_than")
+    return store.write(
+        f"UPDATE sms_messages SET status = 'unknown', error = ?, updated_at = ? WHERE status = 'sending' AND {where}",
+        (UNKNOWN_ERROR, time.time(), *params),
+    )
 
 
 def get_message(store: Store, record_id: str) -> StoredSms | None:

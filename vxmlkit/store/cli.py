@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -16,8 +15,10 @@ from typing import Any
 import click
 
 from ..discovery import app_option
+from ..settings import Settings
 from . import Store, StoreError, StoreUnavailable, open_store, store_options
 from .retention import DEFAULT_RETENTION_DAYS, purge
+from ..settings import Settings
 from .schema import LATEST, status, upgrade
 
 __all__ = ["db_group", "purge_command", "parse_age"]
@@ -30,7 +31,8 @@ _URL = click.option("--database-url", envvar="VXMLKIT_DATABASE_URL", default=Non
 def _open(database_url: str | None, app_spec: str | None) -> tuple[Store, Mapping[str, Any]]:
     """The store and the settings it was opened with."""
     if database_url:
-        return open_store(database_url, **store_options(os.environ)), os.environ
+        settings = Settings()
+        return open_store(database_url, **store_options(settings)), settings
     from ..discovery import cli_app
     from ..extension import get_kit
 

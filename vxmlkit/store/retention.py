@@ -17,12 +17,16 @@ __all__ = ["purge", "PurgeReport", "RETAINED", "DEFAULT_RETENTION_DAYS"]
 log = logging.getLogger("vxmlkit")
 
 DEFAULT_RETENTION_DAYS = 30
+#: Seconds after which a message still ``sending`` is resolved as ``unknown`` by a purge.
+STUCK_SENDING = 3600.0
 #: Each table with the time a row's age counts from, and its key.
 RETAINED: tuple[tuple[str, str, str], ...] = (
     ("call_sessions", "created_at", "id"),
     ("call_results", "received_at", "id"),
     ("sms_messages", "created_at", "id"),
     ("sms_continuations", "created_at", "(call_session, step, attempt)"),
+    # a queued call is kept until its start URL has expired, then like the rest
+    ("queued_calls", "expires_at", "id"),
 )
 
 
@@ -46,6 +50,13 @@ def purge(store: Store, *, older_than: float, dry_run: bool = False, batch_size:
     if older_than < 0:
         raise ValueError(f"older_than must not be negative, not {older_than}")
     cutoff = time.time() - older_than
+    if not dry_run:
+        from ..sms.records import resolve_unknown
+
+        # A message still "sending" after an hour was claimed by a request that died.
+        stuck = resolve_unknown(store, older_than=STUCK_SENDING)
+        if stuck:
+            log.warning("vxmlkit purge: %d SMS left sending by a request that died, resolved as unknown", stuck)
     counts: dict[str, int] = {}
     for table, column, key in RETAINED:
         if dry_run:

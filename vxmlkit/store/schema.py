@@ -115,6 +115,48 @@ CREATE INDEX IF NOT EXISTS sms_messages_status ON sms_messages (status, created_
 CREATE INDEX IF NOT EXISTS sms_continuations_created_at ON sms_continuations (created_at)
 """
 
+_QUEUED_CALLS_V3 = """
+CREATE TABLE IF NOT EXISTS queued_calls (
+    id TEXT PRIMARY KEY,
+    campaign TEXT,
+    flow TEXT NOT NULL,
+    phone_digits TEXT NOT NULL,
+    message_reference TEXT NOT NULL,
+    call_parameters TEXT NOT NULL,
+    status TEXT NOT NULL,
+    call_id TEXT,
+    session_id TEXT,
+    expires_at DOUBLE PRECISION NOT NULL,
+    created_at DOUBLE PRECISION NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS queued_calls_campaign ON queued_calls (campaign, phone_digits);
+CREATE INDEX IF NOT EXISTS queued_calls_session ON queued_calls (session_id);
+CREATE INDEX IF NOT EXISTS queued_calls_expires_at ON queued_calls (expires_at)
+"""
+
+_SMS_STATUSES_V4 = _SMS_STATUSES + ", 'unknown'"
+
+
+def _sms_unknown_status(store: Store, tx: Transaction) -> None:
+    """Allow the ``unknown`` SMS status (a send whose request died at the provider)."""
+    if store.backend == "postgresql":
+        tx.execute("ALTER TABLE sms_messages DROP CONSTRAINT IF EXISTS sms_messages_status_check")
+        tx.execute(f"ALTER TABLE sms_messages ADD CONSTRAINT sms_messages_status_check CHECK (status IN ({_SMS_STATUSES_V4}))")
+        return
+    # SQLite cannot change a CHECK constraint: the table is made again with the rows it holds.
+    create = tx.query_one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'sms_messages'")
+    ddl = str(create["sql"]).replace(f"IN ({_SMS_STATUSES})", f"IN ({_SMS_STATUSES_V4})")
+    indexes = [str(row["sql"]) for row in tx.query(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sms_messages' AND sql IS NOT NULL")]
+    tx.execute("ALTER TABLE sms_messages RENAME TO sms_messages_v3")
+    tx.execute(ddl)
+    tx.execute("INSERT INTO sms_messages SELECT * FROM sms_messages_v3")
+    tx.execute("DROP TABLE sms_messages_v3")
+    for index in indexes:
+        tx.execute(index)
+
+
 Step = str | Callable[[Store, Transaction], None]
 
 
@@ -132,6 +174,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               (_TABLES_V1, _session_internal_column)),
     Migration(2, "an index for every lookup; on_result hook bookkeeping (started at, attempts)",
               (_INDEXES_AND_HOOKS_V2,)),
+    Migration(3, "the calls vxmlkit queued, so that only they start", (_QUEUED_CALLS_V3,)),
+    Migration(4, "the SMS status unknown, for a send whose request died at the provider", (_sms_unknown_status,)),
 )
 #: The schema version this vxmlkit reads and writes.
 LATEST = MIGRATIONS[-1].version

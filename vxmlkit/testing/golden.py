@@ -22,7 +22,9 @@ base_folder: Path | None = None
 
 
 def _updating() -> bool:
-    return update_golden or os.environ.get("VXMLKIT_UPDATE_GOLDEN", "").lower() in ("1", "true", "yes")
+    from ..settings import Settings
+
+    return update_golden or bool(Settings()["VXMLKIT_UPDATE_GOLDEN"])
 
 
 def assert_transcript(call: Call, path: str | os.PathLike[str]) -> None:

@@ -24,7 +24,7 @@ from ..browser.platform import CALLEE_TYPES
 from ..browser.prompts import AudioClip
 from ..extension import VxmlKit, get_kit
 from ..sms import MemoryGateway
-from ..tokens import StepToken
+from ..queueing import record_call
 from . import coverage
 
 __all__ = ["Simulator", "Call", "SentMessage", "Transcript", "CALLEE_TYPES"]
@@ -435,7 +435,12 @@ class Simulator:
         if not isinstance(call_parameters, str):
             call_parameters = urlencode({k: str(v) for k, v in call_parameters.items()})
         call_id = call_id or uuid.uuid4().hex
-        token = self.kit.start_signer.sign(StepToken(flow, "-", "start"))
+        # The call is recorded as vxmlkit records the calls it queues, so the app starts it as
+        # it would in production (a start URL bound to this call).
+        with self.app.test_request_context(base_url=_BASE_URL):
+            queued = record_call(self.app, flow, phone_number, message_reference=message_reference,
+                                 call_parameters=call_parameters)
+        token = queued.start_url.rsplit("t=", 1)[1]
         url = f"{_BASE_URL}{self.kit.start_path(flow)}?{urlencode({'t': token})}"
         session = self.browser.dial(
             url, method="POST",

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Protocol, runtime_checkable
-from urllib.parse import quote, quote_plus
 
+from vxmlkit.redaction import get_logger
+from vxmlkit.redaction import redact as redact_secrets
 from vxmlkit.sms.models import (
     AuthenticationError,
     DeliveryReport,
@@ -35,7 +36,7 @@ __all__ = [
     "require_id",
 ]
 
-log = logging.getLogger("vxmlkit.sms")
+log = get_logger("vxmlkit.sms")
 
 
 @runtime_checkable
@@ -78,15 +79,12 @@ def resolve_sender(
         raise InvalidSenderError(detail=f"the sender {sender!r} is not a phone number") from exc
 
 
-def provider_text(text: str, message: SmsMessage, secrets: Iterable[str] = (), limit: int = 200) -> str:
-    """A provider's text made fit for errors and logs: providers may echo the request, so the
-    credentials (also URL-encoded) and the message body are cut out, and the recipient too when
-    the message is private; then whitespace is collapsed and the text clipped to ``limit``."""
-    hidden = [(value, "***") for secret in secrets if secret for value in {secret, quote(secret), quote_plus(secret)}]
-    if len(message.text) >= 4:
-        hidden += [(value, "<message text>") for value in {message.text, quote(message.text), quote_plus(message.text)}]
-    for value, replacement in sorted(hidden, key=lambda pair: len(pair[0]), reverse=True):
-        text = text.replace(value, replacement)
+def provider_text(text: str, message: SmsMessage, secrets: Iterable[str | None] = (), limit: int = 200) -> str:
+    """A provider's text made fit for errors, logs and the store: providers may echo the
+    request, so credentials, tokens and the message text are cut out
+    (:func:`vxmlkit.redaction.redact`), and the recipient too when the message is private; then
+    whitespace is collapsed and the text clipped to ``limit``."""
+    text = redact_secrets(text, secrets=secrets, message_texts=(message.text,))
     if message.private:
         text = scrub_number(text, message.to)
     return " ".join(text.split())[:limit]

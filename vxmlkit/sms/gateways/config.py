@@ -1,4 +1,5 @@
-"""Choosing and configuring the gateway from settings (a Flask config or the environment).
+"""Choosing and configuring the gateway from settings (a Flask config, then the environment:
+see :mod:`vxmlkit.settings`).
 
 | setting | meaning | default |
 |---|---|---|
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 
@@ -25,6 +27,7 @@ from vxmlkit.sms.gateways.outbox import OutboxGateway
 from vxmlkit.sms.gateways.ozeki import OzekiGateway
 from vxmlkit.sms.gateways.plum import PlumSmsGateway
 from vxmlkit.sms.models import SmsConfigurationError
+from vxmlkit.settings import SettingError, Settings
 from vxmlkit.sms.segments import DEFAULT_MAX_LENGTH
 from vxmlkit.store import Store
 
@@ -44,58 +47,43 @@ class SmsSettings:
     max_length: int = DEFAULT_MAX_LENGTH
 
 
-def _text(config: Mapping[str, object], name: str) -> str | None:
-    value = config.get(name)
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+def _read(settings: Settings, name: str) -> Any:
+    try:
+        return settings[name]
+    except SettingError as exc:
+        raise SmsConfigurationError(str(exc)) from None
 
 
-def _required(config: Mapping[str, object], name: str, gateway: str) -> str:
-    value = _text(config, name)
+def _required(settings: Settings, name: str, gateway: str) -> str:
+    value = _read(settings, name)
     if value is None:
         raise SmsConfigurationError(f"{name} is required when VXMLKIT_SMS_GATEWAY is {gateway!r}")
-    return value
+    return str(value)
 
 
-def _number(config: Mapping[str, object], name: str, default: float, *, low: float, high: float) -> float:
-    value = _text(config, name)
-    if value is None:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise SmsConfigurationError(f"{name} must be a number, not {value!r}") from None
-    if not low <= number <= high:
-        raise SmsConfigurationError(f"{name} must be between {low:g} and {high:g}, not {value}")
-    return number
-
-
-def sms_settings(config: Mapping[str, object]) -> SmsSettings:
-    """Read and check the gateway-independent settings."""
-    gateway = (_text(config, "VXMLKIT_SMS_GATEWAY") or "outbox").lower()
-    if gateway not in GATEWAYS:
-        raise SmsConfigurationError(f"VXMLKIT_SMS_GATEWAY must be one of {', '.join(GATEWAYS)}, not {gateway!r}")
-    region = (_text(config, "VXMLKIT_SMS_DEFAULT_REGION") or "US").upper()
+def sms_settings(config: Mapping[str, object] | Settings) -> SmsSettings:
+    """Read and check the gateway-independent settings (``config`` first, then the environment)."""
+    settings = Settings.of(config)
+    region = str(_read(settings, "VXMLKIT_SMS_DEFAULT_REGION")).upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise SmsConfigurationError(
             f"VXMLKIT_SMS_DEFAULT_REGION must be an ISO 3166 country code such as US, not {region!r}"
         )
     return SmsSettings(
-        gateway=gateway,
-        sender=_text(config, "VXMLKIT_SMS_SENDER"),
-        timeout=_number(config, "VXMLKIT_SMS_TIMEOUT", 30.0, low=0.1, high=300.0),
+        gateway=_read(settings, "VXMLKIT_SMS_GATEWAY"),
+        sender=_read(settings, "VXMLKIT_SMS_SENDER"),
+        timeout=float(_read(settings, "VXMLKIT_SMS_TIMEOUT")),
         default_region=region,
-        max_length=int(_number(config, "VXMLKIT_SMS_MAX_LENGTH", DEFAULT_MAX_LENGTH, low=1, high=100_000)),
+        max_length=int(_read(settings, "VXMLKIT_SMS_MAX_LENGTH")),
     )
 
 
-def gateway_from_config(config: Mapping[str, object], store: Store) -> SmsGateway:
-    """The gateway ``VXMLKIT_SMS_GATEWAY`` names, configured from ``config``.
+def gateway_from_config(config: Mapping[str, object] | Settings, store: Store) -> SmsGateway:
+    """The gateway ``VXMLKIT_SMS_GATEWAY`` names, configured from ``config`` (then the environment).
 
     A missing required setting raises :class:`SmsConfigurationError` naming it.
     """
+    config = Settings.of(config)
     settings = sms_settings(config)
     if settings.gateway == "plum":
         return PlumSmsGateway(
@@ -103,7 +91,7 @@ def gateway_from_config(config: Mapping[str, object], store: Store) -> SmsGatewa
             _required(config, "VXMLKIT_PLUM_PASSWORD", "plum"),
             _required(config, "VXMLKIT_PLUM_SMS_URL", "plum"),
             timeout=settings.timeout,
-            result_url=_text(config, "VXMLKIT_PLUM_SMS_RESULT_URL"),
+            result_url=_read(config, "VXMLKIT_PLUM_SMS_RESULT_URL"),
             sender=_required(config, "VXMLKIT_SMS_SENDER", "plum"),
             default_region=settings.default_region,
         )
@@ -114,7 +102,7 @@ def gateway_from_config(config: Mapping[str, object], store: Store) -> SmsGatewa
             _required(config, "VXMLKIT_OZEKI_PASSWORD", "ozeki"),
             timeout=settings.timeout,
             sender=settings.sender,
-            api_extension=_text(config, "VXMLKIT_OZEKI_API_EXTENSION"),
+            api_extension=_read(config, "VXMLKIT_OZEKI_API_EXTENSION"),
             default_region=settings.default_region,
         )
     return OutboxGateway(store)

@@ -139,7 +139,7 @@ class OzekiGateway:
         return SmsResult(id=sms_id, status="sent", segments=count_segments(message.text))
 
     def _clean(self, text: str, message: SmsMessage) -> str:
-        return provider_text(text, message, (self._password,))
+        return provider_text(text, message, (self._password, self.username))
 
     def parse_delivery_report(self, form: Mapping[str, str]) -> DeliveryReport:
         """Read an ``SMSDeliveryReport`` notification: the ``SmsId`` and the delivery state

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from vxmlkit.redaction import basic_credentials
 from vxmlkit.sms.gateways.base import error_from_text, field, log_outcome, provider_text, require_id, resolve_sender
 from vxmlkit.plum.rules import service_root
 from vxmlkit.sms.http import HttpAnswer, http_request, safe_url
@@ -145,7 +146,7 @@ class PlumSmsGateway:
         return SmsResult(id=str(first["sms_message_id"]), status=status, segments=count_segments(message.text))
 
     def _clean(self, text: str, message: SmsMessage) -> str:
-        return provider_text(text, message, (self._password,))
+        return provider_text(text, message, (self._password, self.login, basic_credentials(self.login, self._password)))
 
     def parse_delivery_report(self, form: Mapping[str, str]) -> DeliveryReport:
         """Read what Plum posts to ``result_url``: the message id (``sms_message_id``) and its
