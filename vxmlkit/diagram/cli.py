@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
+from ..discovery import app_option, cli_app
+
 __all__ = ["diagram_command"]
 
 
 @click.command()
-@click.option("--app", "app_spec", metavar="MODULE:FACTORY", envvar="VXMLKIT_APP", default=None,
-              help="The Flask app to use, as module:factory (default: the example flows).")
+@app_option
 @click.argument("flow")
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "png"]), default=None,
               help="What to write (default: from the -o file's suffix, else mermaid).")
@@ -27,7 +28,6 @@ def diagram_command(app_spec: str | None, flow: str, fmt: str | None, output: Pa
     The flow is explored first (as `vxmlkit explore` does), so the picture shows what the flow
     really does. Mermaid text renders in GitHub and GitLab Markdown; SVG and PNG need Graphviz.
     """
-    from ..app import load_app
     from ..cli import _pairs
     from . import DiagramError, draw
     from .build import explored_diagram
@@ -38,10 +38,7 @@ def diagram_command(app_spec: str | None, flow: str, fmt: str | None, output: Pa
     if fmt == "png" and output is None and sys.stdout.isatty():
         raise click.UsageError("a PNG goes to a file: add -o FILE.png")
     call_parameters = _pairs(params, "--param")
-    try:
-        app = load_app(app_spec)
-    except LookupError as exc:
-        raise click.UsageError(str(exc)) from exc
+    app = cli_app(app_spec, ephemeral=True).app
     from ..extension import get_kit
 
     if get_kit(app).flow(flow) is None:
