@@ -23,7 +23,7 @@ from .extension import VxmlKit
 from .flow import Flow
 from .settings import Settings
 
-__all__ = ["create_app", "example_flows", "load_app"]
+__all__ = ["create_app", "example_flows", "instance_folder", "load_app"]
 
 
 def example_flows() -> list[type[Flow]]:
@@ -61,6 +61,11 @@ def _instance_secret(instance: Path) -> str:
     return secret
 
 
+def instance_folder(config: Mapping[str, Any] | None = None) -> Path:
+    """Where the example app keeps its store and secret key: ``VXMLKIT_INSTANCE_PATH`` or ``./instance``."""
+    return Path(Settings(config)["VXMLKIT_INSTANCE_PATH"]).resolve()
+
+
 def create_app(config: Mapping[str, Any] | None = None, *, flows: Iterable[type[Flow]] | None = None) -> Flask:
     """A Flask app serving ``flows`` (default: the example flows) with vxmlkit's defaults.
 
@@ -68,7 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, flows: Iterable[type[
     unset ``VXMLKIT_*`` keys also come from the environment.
     """
     settings = Settings(config)
-    instance = Path(settings["VXMLKIT_INSTANCE_PATH"]).resolve()
+    instance = instance_folder(config)
     app = Flask("vxmlkit", instance_path=str(instance), instance_relative_config=True)
     if config:
         app.config.update(config)
@@ -79,27 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, flows: Iterable[type[
 
 
 def load_app(spec: str | None = None) -> Flask:
-    """The app named by ``module:factory``, ``module:factory()`` or ``module:app`` (None: :func:`create_app`)."""
-    if not spec:
-        return create_app()
-    module_name, _, attr = spec.partition(":")
-    attr = attr.strip() or "create_app"
-    call = attr.endswith("()")
-    attr = attr.removesuffix("()")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise LookupError(f"cannot import {module_name!r} for --app {spec!r}: {exc}") from exc
-    try:
-        target = getattr(module, attr)
-    except AttributeError:
-        raise LookupError(f"{module_name!r} has no {attr!r} (--app {spec!r})") from None
-    if isinstance(target, Flask):
-        return target
-    if callable(target):
-        app = target()
-        if isinstance(app, Flask):
-            return app
-    if call or not isinstance(target, Flask):
-        raise LookupError(f"--app {spec!r} must name a Flask app or a factory returning one")
-    return target
+    """The app named by ``spec`` (see :mod:`vxmlkit.discovery`); None: :func:`create_app`."""
+    from .discovery import import_app
+
+    return import_app(spec) if spec else create_app()

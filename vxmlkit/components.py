@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Union
 
+from .answers import PartialDate
+
 __all__ = [
     "Component",
     "Say",
@@ -110,21 +112,27 @@ class SayAs:
 
 @dataclass(frozen=True)
 class Money:
-    """An amount of money, read as currency: ``Money("42.10")`` or ``Money(12, "EUR")``."""
+    """An amount of money, read as currency: ``Money("42.10")`` or ``Money(12, "EUR")``.
+
+    A ``currency()`` answer is a Money too; its ``currency`` is None when the caller named no
+    currency, and it is then read as a plain number.
+    """
 
     amount: Decimal | int | float | str
-    currency: str = "USD"
+    currency: str | None = "USD"
 
     def __post_init__(self) -> None:
         try:
             Decimal(str(self.amount))
         except Exception as exc:
             raise ValueError(f"Money amount {self.amount!r} is not a number") from exc
-        if not re.fullmatch(r"[A-Z]{3}", self.currency):
+        if self.currency is not None and not (isinstance(self.currency, str) and re.fullmatch(r"[A-Z]{3}", self.currency)):
             raise ValueError(f"Money currency must be an ISO 4217 code like 'USD', not {self.currency!r}")
 
     def as_say_as(self) -> SayAs:
         amount = Decimal(str(self.amount)).quantize(Decimal("0.01"))
+        if self.currency is None:
+            return SayAs(str(amount), "number")
         symbol = _CURRENCY_SYMBOLS.get(self.currency)
         return SayAs(f"{symbol}{amount}" if symbol else f"{self.currency}{amount}", "currency")
 
@@ -173,8 +181,13 @@ def _part(value: Any) -> PromptPart:
     if isinstance(value, _dt.date):
         return SayAs(value.isoformat(), "date", "ymd")
     if isinstance(value, _dt.time):
+        if getattr(value, "ambiguous", False):  # "three thirty": neither am nor pm was said
+            return SayAs(f"{value.hour % 12 or 12}:{value.minute:02d}", "time", "hms12")
         return SayAs(value.strftime("%H:%M"), "time", "hms24")
-    raise TypeError(f"say() cannot read a {type(value).__name__}: pass text, a number, a date, Money, audio() or pause()")
+    if isinstance(value, PartialDate):
+        text, fmt = value.say_as()
+        return SayAs(text, "date", fmt)
+    raise TypeError(f"say() cannot read a {type(value).__name__}: pass text, a number, a date, a time, Money, audio() or pause()")
 
 
 def _parts(values: Iterable[Any]) -> tuple[PromptPart, ...]:

@@ -7,6 +7,7 @@ URL a branch goes to) is made here, so the templates stay simple to override.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,7 +88,9 @@ class DocumentPlan:
         }
 
 
-_PUNCTUATION = ".,;:!?"
+#: Text that ends the sentence before it ("." or ", then"), as opposed to text that merely starts
+#: with a punctuation mark ("????1203", "...and more" stays a word of its own).
+_PUNCTUATION = re.compile(r"^[.,;:!?]+(\s|$)")
 _TEXT = "text"
 
 
@@ -98,10 +101,10 @@ def prompt_view(parts: Sequence[Any]) -> list[Node]:
         if isinstance(part, str):
             if out and out[-1]["kind"] == _TEXT:
                 # Adjacent text parts read as one sentence: "due on", "." -> "due on."
-                joined = out[-1]["text"].rstrip() + ("" if part[:1] in _PUNCTUATION else " ") + part.lstrip()
+                joined = out[-1]["text"].rstrip() + ("" if _PUNCTUATION.match(part) else " ") + part.lstrip()
                 out[-1] = Node(kind=_TEXT, text=joined, sep=" ")
                 continue
-            if out and part[:1] in _PUNCTUATION:
+            if out and _PUNCTUATION.match(part):
                 out[-1]["sep"] = ""  # no space before punctuation that follows a say-as
             out.append(Node(kind=_TEXT, text=part, sep=" "))
         elif isinstance(part, SayAs):

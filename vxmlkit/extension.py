@@ -12,7 +12,9 @@ a testing app (``app.testing``) gets the relaxed testing defaults.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +30,13 @@ from .store import SchemaOutdated, SessionStore, Store, StoreUnavailable, open_s
 from .templating import Renderer
 from .tokens import Sealer, TokenSigner
 
-__all__ = ["VxmlKit", "get_kit"]
+__all__ = ["VxmlKit", "get_kit", "DEFER_STORE"]
 
 log = get_logger("vxmlkit")
+
+#: True while a command that only reads an app loads it (see :mod:`vxmlkit.discovery`): its
+#: store is then opened on first use, if at all, so that loading creates no database.
+DEFER_STORE: ContextVar[bool] = ContextVar("vxmlkit_defer_store", default=False)
 
 class VxmlKit:
     """Serves flow classes as VoiceXML from a Flask app."""
@@ -53,6 +59,10 @@ class VxmlKit:
         if existing is not None and existing is not flow:
             raise ValueError(f"two flows are named {flow.name!r}: {existing.__qualname__} and {flow.__qualname__}")
         self.flows[flow.name] = flow
+        if getattr(self, "renderer", None) is not None:  # served already: check it as init_app does
+            from .definition import check_templates
+
+            check_templates([flow], self.renderer)
         return flow
 
     def init_app(self, app: Flask) -> None:
@@ -87,12 +97,16 @@ class VxmlKit:
         self.report_signer = TokenSigner(secret, max_age=start_age, salt="vxmlkit.sms-report", fallbacks=old)
         self.sms_sealer = Sealer(secret, purpose="sms", fallbacks=old)
         self.console_signer = TokenSigner(secret, max_age=12 * 3600, salt="vxmlkit.console")
-        self.use_store(open_store(str(config["VXMLKIT_DATABASE_URL"]), **store_options(config)))
-        self._check_schema()
+        self.database_url = str(config["VXMLKIT_DATABASE_URL"])
+        self._store_options = store_options(config)
+        self._store: Store | None = None
         from .sms.gateways import gateway_from_config
 
-        # Made now so that a missing gateway setting fails at start-up, not during a call.
-        self.sms_gateway = gateway_from_config(settings, self.store)
+        # Made now so that a missing gateway setting fails at start-up, not during a call; the
+        # outbox gets the store when it opens.
+        self._sms_gateway = gateway_from_config(settings, None)  # type: ignore[arg-type]
+        if not DEFER_STORE.get():
+            self.store  # noqa: B018 - opened (and its schema checked) now: a server says at start-up what is wrong
         if self.sms_settings.gateway == "outbox" and not (app.debug or app.testing):
             log.warning(
                 "VXMLKIT_SMS_GATEWAY is 'outbox': text messages are kept in the local outbox and no "
@@ -106,6 +120,9 @@ class VxmlKit:
             lang=str(config["VXMLKIT_LANG"]),
             version=config["VXMLKIT_VOICEXML_VERSION"] or None,
         )
+        from .definition import check_templates
+
+        check_templates(self.flows.values(), self.renderer)
         self.max_input_length = int(config["VXMLKIT_MAX_INPUT_LENGTH"])
         self.max_recording_bytes = int(config["VXMLKIT_MAX_RECORDING_BYTES"])
         self.metrics = metrics_from_config(config["VXMLKIT_METRICS_PATH"])
@@ -123,13 +140,70 @@ class VxmlKit:
 
     def use_store(self, store: Store) -> None:
         """Keep sessions, results and messages in ``store`` from now on (a test's fresh file)."""
-        self.store = store
-        self.sessions = SessionStore(store)
-        self.results = ResultStore(store)
-        self.queued_calls = QueuedCalls(store)
-        outbox = getattr(self, "sms_gateway", None)
+        self._store = store
+        self._sessions = SessionStore(store)
+        self._results = ResultStore(store)
+        self._queued_calls = QueuedCalls(store)
+        outbox = getattr(self, "_sms_gateway", None)
         if outbox is not None and getattr(outbox, "records_messages", False):
             outbox.store = store
+
+    @property
+    def store(self) -> Store:
+        """The store of sessions, results and messages (``VXMLKIT_DATABASE_URL``)."""
+        if self._store is None:
+            self.use_store(open_store(self.database_url, **self._store_options))
+            self._check_schema()
+        assert self._store is not None
+        return self._store
+
+    @property
+    def sessions(self) -> SessionStore:
+        """The call sessions in :attr:`store`."""
+        self.store  # noqa: B018 - opens the store
+        return self._sessions
+
+    @property
+    def results(self) -> ResultStore:
+        """The call results in :attr:`store`."""
+        self.store  # noqa: B018 - opens the store
+        return self._results
+
+    @property
+    def queued_calls(self) -> QueuedCalls:
+        """The calls queued through vxmlkit, in :attr:`store`."""
+        self.store  # noqa: B018 - opens the store
+        return self._queued_calls
+
+    @property
+    def sms_gateway(self) -> Any:
+        """The SMS gateway; the outbox gateway records into :attr:`store`."""
+        gateway = self._sms_gateway
+        if getattr(gateway, "records_messages", False) and getattr(gateway, "store", None) is None:
+            gateway.store = self.store
+        return gateway
+
+    @sms_gateway.setter
+    def sms_gateway(self, gateway: Any) -> None:
+        self._sms_gateway = gateway
+
+    @contextmanager
+    def borrowed_store(self, store: Store) -> Iterator[Store]:
+        """Keep sessions, results and messages in ``store`` inside the ``with`` block, then go back
+        to the store before it (a test's file, a command's temporary store). The app's own store
+        is not opened for this: an app that never used it keeps it unopened."""
+        previous = self._store
+        self.use_store(store)
+        try:
+            yield store
+        finally:
+            if previous is not None:
+                self.use_store(previous)
+            else:
+                self._store = None
+                gateway = getattr(self, "_sms_gateway", None)
+                if getattr(gateway, "records_messages", False) and getattr(gateway, "store", None) is store:
+                    gateway.store = None
 
     def _check_schema(self) -> None:
         """Upgrade SQLite's schema now, or say at start-up that PostgreSQL's must be upgraded.

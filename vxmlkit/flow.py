@@ -10,14 +10,19 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 import json
+import os
 import re
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, TypeVar, get_type_hints, overload
 from urllib.parse import parse_qsl
 
-__all__ = ["Flow", "step", "Call", "CallParams", "ParameterError", "FlowDefinitionError", "parse_call_parameters"]
+from .answers import AnswerError, read_answer, rebuild_objects
+
+__all__ = ["Flow", "step", "Call", "CallParams", "ParameterError", "FlowDefinitionError", "parse_call_parameters",
+           "step_failure"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -232,6 +237,10 @@ class StepInfo:
     start: bool
     inputs: frozenset[str]
     accepts_any: bool
+    #: input name -> the type its parameter is annotated with (``str`` asks for the posted text).
+    annotations: Mapping[str, Any] = field(default_factory=dict)
+    #: The inputs without a default: a request that does not post them cannot run the step.
+    required: frozenset[str] = frozenset()
 
 
 class Flow:
@@ -265,11 +274,14 @@ class Flow:
                 parameters = list(signature.parameters.values())[2:]  # self, call
                 if len(signature.parameters) < 2:
                     raise FlowDefinitionError(f"step {cls.__qualname__}.{attr} must take (self, call, ...)")
+                inputs = frozenset(p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
                 steps[attr] = StepInfo(
                     name=attr,
                     start=bool(member._vxmlkit_start),
-                    inputs=frozenset(p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)),
+                    inputs=inputs,
                     accepts_any=any(p.kind is p.VAR_KEYWORD for p in parameters),
+                    annotations=_input_annotations(member, inputs),
+                    required=frozenset(p.name for p in parameters if p.name in inputs and p.default is p.empty),
                 )
         starts = [s.name for s in steps.values() if s.start]
         if len(starts) != 1:
@@ -283,9 +295,8 @@ class Flow:
 
     @classmethod
     def _check_definition(cls) -> None:
-        """Catch mistakes in the steps' code when the class is defined, not during a call:
-        a component argument naming ``self.x`` where ``x`` is not a step, and an ``sms()``
-        timeout written as a number outside 1..120."""
+        """Catch mistakes in the steps' code when the class is defined, not during a call
+        (see :mod:`vxmlkit.definition`)."""
         from .definition import check_steps
 
         check_steps(cls)
@@ -318,10 +329,80 @@ class Flow:
 
         return flow_urls(app if app is not None else current_app._get_current_object(), cls.name)
 
-    def run_step(self, call: Call, step_name: str, inputs: Mapping[str, Any]) -> Any:
-        """Run the step ``step_name`` with the inputs it accepts."""
+    def run_step(self, call: Call, step_name: str, inputs: Mapping[str, Any],
+                 kinds: Mapping[str, str] | None = None) -> Any:
+        """Run the step ``step_name`` with the inputs it accepts, typed.
+
+        ``kinds`` names the grammar each input was asked with (see
+        :func:`vxmlkit.answers.answer_kinds`); the step receives each answer as that grammar's
+        Python type, or as its parameter's annotation asks (``str``: the posted text).
+        """
         info = self.steps[step_name]
         method = getattr(self, step_name)
-        kwargs = {k: v for k, v in inputs.items() if info.accepts_any or k in info.inputs}
+        kinds = kinds or {}
+        objects = [name for name in info.inputs | set(kinds) if kinds.get(name) in ("srgs", None)]
+        posted = rebuild_objects(inputs, objects)
+        kwargs = {name: _typed(name, value, kinds.get(name), info.annotations.get(name))
+                  for name, value in posted.items() if info.accepts_any or name in info.inputs}
         call.step = step_name
         return method(call, **kwargs)
+
+
+def _input_annotations(function: Callable[..., Any], inputs: frozenset[str]) -> dict[str, Any]:
+    """The annotations of a step's input parameters, resolved where they can be."""
+    try:
+        hints = get_type_hints(function)
+    except Exception:  # noqa: BLE001 - a name the module cannot resolve: keep the written text
+        hints = dict(getattr(function, "__annotations__", {}))
+    resolved = {"str": str, "bool": bool, "int": int, "float": float, "Decimal": Decimal,
+                "date": _dt.date, "datetime.date": _dt.date}
+    return {name: resolved.get(hint, hint) if isinstance(hint, str) else hint
+            for name, hint in hints.items() if name in inputs}
+
+
+def _typed(name: str, value: Any, kind: str | None, annotation: Any) -> Any:
+    """One answer as the step receives it: its grammar's type, or what the annotation asks."""
+    if annotation is str:
+        return value
+    typed = read_answer(name, kind, value)
+    if annotation in _SUPPORTED_TYPES and isinstance(value, str) and not _is_instance(typed, annotation):
+        try:
+            return _convert(name, value, annotation)
+        except ParameterError as exc:
+            raise AnswerError(name, annotation.__name__, value) from exc
+    return typed
+
+
+def _is_instance(value: Any, kind: type) -> bool:
+    # bool is an int and datetime a date, but neither stands in for the other here.
+    if kind in (int, float, Decimal) and isinstance(value, bool):
+        return False
+    return isinstance(value, kind) and not (kind is _dt.date and isinstance(value, _dt.datetime))
+
+
+_ROUTE_FILES = frozenset(os.path.join(os.path.dirname(__file__), name) for name in ("blueprints.py", "flow.py"))
+
+
+def step_failure(exc: BaseException, where: str, outside: BaseException | None = None) -> str:
+    """The text of a step's failure, the flow author's exception first.
+
+    The traceback starts at the step's own code (vxmlkit's request handling before it is left
+    out), and ``outside``, the exception that was being handled when the request came in (the
+    voice browser's transition when the simulator calls the app in-process), is not shown as
+    the cause of the step's error.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if outside is not None and current.__context__ is outside:
+            current.__context__ = None
+        current = current.__cause__ or current.__context__
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename in _ROUTE_FILES:
+        tb = tb.tb_next
+    if tb is not None and tb.tb_frame.f_code.co_filename in _ROUTE_FILES:
+        tb = exc.__traceback__  # vxmlkit's own error: keep every frame
+    headline = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    body = "".join(traceback.format_exception(type(exc), exc, tb))
+    return f"{where} raised {headline}\n{body}"

@@ -207,7 +207,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VXMLKIT_SMS_TIMEOUT", number(0.1, 300.0), 30.0, "Seconds to wait for the SMS provider.", example="12.5"),
     Setting("VXMLKIT_SMS_DEFAULT_REGION", text, "US", "The country of numbers written without +.", example="GB"),
     Setting("VXMLKIT_SMS_MAX_LENGTH", number(1, 100_000, whole=True), 1600, "The longest SMS text accepted, in characters.", example="320"),
-    Setting("VXMLKIT_PLUM_SMS_URL", text, None, "Plum DEV's SMS API (required by the plum gateway).", example="https://hosting.plumvoice.com/"),
+    Setting("VXMLKIT_PLUM_SMS_URL", text, None, "Plum DEV's SMS API: the host, or its ws/sms/ folder (required by the plum gateway).", example="https://hosting.plumvoice.com/"),
     Setting("VXMLKIT_PLUM_LOGIN", text, None, "The Plum DEV login (SMS and outbound calls).", example="dev-login"),
     Setting("VXMLKIT_PLUM_PASSWORD", text, None, "The Plum DEV password for the SMS API.", example="dev-password"),
     Setting("VXMLKIT_PLUM_SMS_RESULT_URL", text, None, "The default delivery-status URL given to Plum.", example="https://ivr.example.com/r"),
@@ -217,11 +217,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("VXMLKIT_OZEKI_API_EXTENSION", text, None, "The Ozeki API extension.", example="SMS"),
     # -- Plum outbound calls -----------------------------------------------------------------------
     Setting("VXMLKIT_PLUM_PIN", text, None, "The Plum DEV PIN for queuing outbound calls.", example="1234"),
-    Setting("VXMLKIT_PLUM_OUTBOUND_URL", text, "https://outbound.plumvoice.com", "The base URL holding webservice/queuecall.php.",
+    Setting("VXMLKIT_PLUM_OUTBOUND_URL", text, "https://outbound.plumvoice.com", "The host of webservice/queuecall.php, or that webservice/ folder.",
             example="http://127.0.0.1:9/"),
     Setting("VXMLKIT_PLUM_RETRY_FIELD", choice("max_retries", "max_retry"), "max_retries", "The name of Plum's retry field.",
             example="max_retry"),
-    Setting("VXMLKIT_PLUM_SCHEDULER_URL", text, "https://scheduler.plumvoice.com/api", "The Plum scheduler API.", example="http://127.0.0.1:9/s"),
+    Setting("VXMLKIT_PLUM_SCHEDULER_URL", text, "https://scheduler.plumvoice.com/api", "The Plum scheduler API: its host, or its api/ folder.", example="http://127.0.0.1:9/s"),
     Setting("VXMLKIT_PLUM_SCHEDULER_TOKEN", text, None, "The Plum scheduler API token.", example="scheduler-token"),
 )
 

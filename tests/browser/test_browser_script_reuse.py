@@ -80,3 +80,14 @@ def test_a_finished_call_evaluates_nothing_more(vxml_call):
     vxml_call(COUNTER.format(script=""), browser=browser)
     with pytest.raises(VxmlEvent, match="the call is over"):
         finished.js.eval("1 + 1")
+
+
+def test_a_call_that_replaces_a_builtin_method_does_not_pass_it_on(vxml_call):
+    """Replacing a builtin in place (same property names) still leaves the context unusable."""
+    probe = """<script>{script}</script><form><block><exit expr="String(Math.random())"/></block></form>"""
+    browser = Browser()
+    first = vxml_call(probe.format(script="Math.random = function () { return 7; };"), browser=browser)
+    second = vxml_call(probe.format(script=""), browser=browser)
+    assert first.exit["expr"] == "7"
+    assert second.exit["expr"] != "7"
+    assert _context(first) is not _context(second)

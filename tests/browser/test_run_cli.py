@@ -185,7 +185,7 @@ def example_server(tmp_path: Path) -> Iterator[tuple[object, str]]:
     from werkzeug.serving import make_server
 
     from vxmlkit.app import create_app
-    from vxmlkit.urls import flow_urls
+    from vxmlkit.queueing import record_call
 
     app = create_app({"VXMLKIT_SECRET_KEY": "run-cli", "VXMLKIT_REQUIRE_START_TOKEN": True,
                       "VXMLKIT_ALLOW_UNQUEUED_CALLS": "payment-reminder",
@@ -196,7 +196,9 @@ def example_server(tmp_path: Path) -> Iterator[tuple[object, str]]:
     thread.start()
     try:
         with app.app_context():
-            yield app, flow_urls(app, "payment-reminder").start_url
+            # a call queued through vxmlkit, as PLUM below describes it: the app starts only such calls
+            yield app, record_call(app, "payment-reminder", "+16175551234", message_reference="ref-7",
+                                   call_parameters="amount=42.10&account=A-1").start_url
     finally:
         server.shutdown()
         server.server_close()

@@ -162,14 +162,14 @@ def test_results_command(production_app, monkeypatch):
     url = local(flow_urls(production_app, "reminder").result_url)
     client.post(url, data=result_form(message_reference="a", call_id="1"))
     client.post(url, data=result_form(message_reference="b", call_id="2", result="failed", callee_type="busy"))
-    monkeypatch.setattr("vxmlkit.cli.load_app", lambda spec: production_app)
+    monkeypatch.setattr("vxmlkit.discovery.import_app", lambda spec: production_app)
     runner = CliRunner()
-    out = runner.invoke(cli, ["results", "--flow", "reminder"])
+    out = runner.invoke(cli, ["results", "--app", "prod", "--flow", "reminder"])
     assert out.exit_code == 0, out.output
-    lines = out.output.strip().splitlines()
+    lines = out.stdout.strip().splitlines()
     assert len(lines) == 2 and " b " in lines[0] and "failed" in lines[0] and "busy" in lines[0]
-    out = runner.invoke(cli, ["results", "--csv", "--since", "1h"])
-    rows = list(csv.DictReader(io.StringIO(out.output)))
+    out = runner.invoke(cli, ["results", "--app", "prod", "--csv", "--since", "1h"])
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert [row["message_reference"] for row in rows] == ["b", "a"]
-    assert runner.invoke(cli, ["results", "--flow", "other"]).output.strip() == "no results"
-    assert runner.invoke(cli, ["results", "--since", "tomorrowish"]).exit_code == 2
+    assert runner.invoke(cli, ["results", "--app", "prod", "--flow", "other"]).stdout.strip() == "no results"
+    assert runner.invoke(cli, ["results", "--app", "prod", "--since", "tomorrowish"]).exit_code == 2

@@ -19,7 +19,7 @@ def test_send_to_the_outbox_then_list(env: dict[str, str]) -> None:
     runner = CliRunner()
     sent = runner.invoke(sms_group, ["send", "(222) 345-9789", "Order 7 confirmed: pay 12.00 USD €"], env=env)
     assert sent.exit_code == 0, sent.output
-    lines = dict(line.split(": ", 1) for line in sent.output.splitlines())
+    lines = dict(line.split(": ", 1) for line in sent.stdout.splitlines())
     assert lines["status"] == "queued"
     assert lines["segments"] == "1 (GSM-7)"
     assert lines["gateway"] == "outbox"
@@ -27,15 +27,15 @@ def test_send_to_the_outbox_then_list(env: dict[str, str]) -> None:
 
     listed = runner.invoke(outbox_command, [], env=env)
     assert listed.exit_code == 0
-    rows = listed.output.splitlines()
+    rows = listed.stdout.splitlines()
     assert len(rows) == 2
     assert "to=+12223450000" in rows[0] and "'second'" in rows[0]
     assert lines["id"] in rows[1] and "to=+12223459789" in rows[1] and "queued outbox" in rows[1]
 
     limited = runner.invoke(outbox_command, ["--limit", "1"], env=env)
-    assert len(limited.output.splitlines()) == 1
-    assert runner.invoke(outbox_command, ["--status", "delivered"], env=env).output == "no messages\n"
-    assert runner.invoke(outbox_command, ["--flow", "payments"], env=env).output == "no messages\n"
+    assert len(limited.stdout.splitlines()) == 1
+    assert runner.invoke(outbox_command, ["--status", "delivered"], env=env).stdout == "no messages\n"
+    assert runner.invoke(outbox_command, ["--flow", "payments"], env=env).stdout == "no messages\n"
     assert runner.invoke(outbox_command, ["--status", "lost"], env=env).exit_code == 2
 
 
@@ -78,7 +78,7 @@ def test_send_through_plum_prints_the_provider_id(env: dict[str, str], provider)
     assert "segments: 2 (GSM-7)" in result.output
     assert provider.requests[0].form["from"] == "16175551234"
     listed = CliRunner().invoke(outbox_command, [], env=plum)
-    assert "queued plum to=+12223459789" in listed.output
+    assert "queued plum to=+12223459789" in listed.stdout
 
 
 def test_gateway_error_exits_1_and_is_stored(env: dict[str, str], provider) -> None:
@@ -95,7 +95,7 @@ def test_gateway_error_exits_1_and_is_stored(env: dict[str, str], provider) -> N
     assert result.exit_code == 1
     assert "error: invalid recipient: Invalid 'to' phone number (gateway plum)" in result.output
     listed = CliRunner().invoke(outbox_command, ["--status", "failed"], env=plum)
-    assert "error=invalid recipient" in listed.output
+    assert "error=invalid recipient" in listed.stdout
 
 
 

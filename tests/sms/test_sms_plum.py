@@ -257,3 +257,10 @@ def test_message_timeout_shortens_the_gateway_timeout(provider) -> None:
         gateway(provider, timeout=30.0).send(SmsMessage(to="+12223459789", text="hi", timeout=0.3))
     wait_until(lambda: provider.count() >= 1)
     assert provider.count() == 1
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/ws/sms", "/ws/sms/"])
+def test_base_url_is_the_host_or_the_sms_folder(plum, suffix) -> None:
+    sender = PlumSmsGateway(LOGIN, PASSWORD, plum.base_url + suffix, sender=SENDER, timeout=5.0)
+    assert sender.send(SmsMessage(to="+12223459789", text="Hello")).status == "queued"
+    assert [seen.path for seen in plum.requests] == ["/ws/sms/queue.json"]

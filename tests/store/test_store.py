@@ -367,3 +367,15 @@ def test_without_postgresql_its_tests_skip_unless_required(pytester, monkeypatch
     else:
         outcome.assert_outcomes(passed=1, skipped=1)
         outcome.stdout.fnmatch_lines(["*no PostgreSQL server: no initdb in*"])
+
+
+def test_the_schema_check_waits_for_no_writer(tmp_path) -> None:
+    path = tmp_path / "busy.sqlite3"
+    open_store(f"sqlite:///{path}").ping()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process is writing
+    store = open_store(f"sqlite:///{path}", timeout=0.2)
+    assert status(store).current
+    assert SessionStore(store).get("none") is None  # first use: the check, then a read
+    holder.execute("ROLLBACK")
+    holder.close()

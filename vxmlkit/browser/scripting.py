@@ -122,8 +122,8 @@ function __vx_declare_all(k, names) { var list = names.split(','); for (var i = 
 function __vx_has(k, name) { return name in __vx_c[k]; }
 function __vx_setresult(k, j) { var a = JSON.parse(j); __vx_c[k]['lastresult$'] = Object.assign([a], a); }
 // Reuse of the context by the next call: what the global object holds (names and values) and
-// which properties the builtins and their prototypes have are recorded once the helpers are
-// loaded; a call that changed any of it leaves the context unusable for the next call.
+// what the builtins and their prototypes hold (every property, as its descriptor) are recorded
+// once the helpers are loaded; a call that changed any of it leaves the context unusable.
 var __vx_base = null, __vx_state = {__vx_c: 1, __vx_n: 1, __vx_objs: 1, __vx_v: 1, __vx_arrays: 1, __vx_base: 1};
 var __vx_builtins = [Object, Array, String, Number, Boolean, Function, Date, RegExp, Math, JSON, Error, Symbol, Promise,
                      Map, Set, Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype,
@@ -132,7 +132,16 @@ var __vx_builtins = [Object, Array, String, Number, Boolean, Function, Date, Reg
 function __vx_snapshot() {
   var out = [], names = Object.getOwnPropertyNames(globalThis);
   for (var i = 0; i < names.length; i++) if (__vx_state[names[i]] !== 1) out.push(names[i], globalThis[names[i]]);
-  for (var b = 0; b < __vx_builtins.length; b++) out.push(Object.getOwnPropertyNames(__vx_builtins[b]).length);
+  // Each builtin property as a descriptor (value, accessors, writability): a method replaced in
+  // place (Math.random = ...) changes the record as much as one added or removed.
+  for (var b = 0; b < __vx_builtins.length; b++) {
+    var keys = Reflect.ownKeys(__vx_builtins[b]);
+    out.push(keys.length, Object.isExtensible(__vx_builtins[b]));
+    for (var k = 0; k < keys.length; k++) {
+      var d = Object.getOwnPropertyDescriptor(__vx_builtins[b], keys[k]);
+      out.push(keys[k], d.value, d.get, d.set, d.writable, d.configurable);
+    }
+  }
   return out;
 }
 function __vx_rebase() { __vx_base = __vx_snapshot(); }

@@ -199,7 +199,9 @@ class Session:
         if quiet:
             return response
         self.documents.append(FetchedDocument(request.url, request.method, response.status, response.text))
-        self._note("fetched", f"{request.method} {request.url}", {"url": request.url, "method": request.method, "status": response.status})
+        # "queued": prompts queued before this fetch, which the caller hears before what it brings.
+        self._note("fetched", f"{request.method} {request.url}", {"url": request.url, "method": request.method, "status": response.status,
+                                                                   "queued": sum(1 for prompt in self._queue if prompt.text)})
         return response
 
     def _note(self, kind: str, text: str, data: dict[str, Any] | None = None) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..components import Template
+from ..definition import require_template
 from ..documents import ComponentError
 from ..flow import Call, Flow
 from ..sms.step import Sms
@@ -58,6 +59,7 @@ class Links:
             counters = session.internal.setdefault("sms_attempts", {})
             counters[step] = attempt = int(counters.get(step, 0)) + 1
             if isinstance(component.text, Template):
+                require_template(kit.renderer, component.text.name, f"step {flow.name}.{step}")
                 text = kit.renderer.render_text(component.text.name, {"call": call, **component.text.context})
             else:
                 text = component.text

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..flow import Flow
-from ..sms import SmsError, SmsMessage, check_text, normalise_recipient, redact, send_and_record, update_status
+from ..sms import (SmsError, SmsMessage, check_text, normalise_recipient, record_refused, redact, send_and_record,
+                   update_status)
 from ..sms import continuations
 from ..store import CallSession
 from ..tokens import InvalidToken
@@ -58,7 +59,10 @@ def _send(kit: VxmlKit, links: Links, flow: type[Flow], session: CallSession,
         shown = redact(str(order["to"])) if private else str(order["to"])[:40]
         log.warning("vxmlkit sms from %s.%s to %r not sent: %s", flow.name, order["step"], shown, exc.reason)
         kit.metrics.sms(kit.sms_gateway.name, "failed")
-        return "failed", exc.reason, None
+        refused = SmsMessage(to=str(order["to"])[:64], text=str(order["text"]), sender=order["sender"],
+                             flow=flow.name, call_session=session.id, private=private, step=str(order["step"]),
+                             attempt=int(order["attempt"]))
+        return "failed", exc.reason, record_refused(kit.store, refused, exc, gateway=kit.sms_gateway.name).id
     timeout = float(order["timeout"])
     message = SmsMessage(
         to=to, text=body, sender=order["sender"] or settings.sender, flow=flow.name, call_session=session.id,

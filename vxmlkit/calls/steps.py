@@ -11,12 +11,14 @@ fetched again by the platform, runs the step again from the state the call had b
 from __future__ import annotations
 
 import logging
-import traceback
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..answers import answer_kinds
+from ..definition import require_template
 from ..documents import as_components, plan_document
-from ..flow import Call, Flow, ParameterError, parse_call_parameters
+from ..flow import Call, Flow, ParameterError, parse_call_parameters, step_failure
 from ..store import CallSession
 from ..templating import DocumentError
 from ..tokens import ExpiredToken, InvalidToken
@@ -65,13 +67,16 @@ def run_step(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSess
     where = f"step {flow_cls.name}.{step}"
     # The document about to be written: its links name it (see vxmlkit.trust).
     session.internal["document"] = int(session.internal.get("document", 0)) + 1
-    result = flow.run_step(call, step, inputs)
+    result = flow.run_step(call, step, inputs, session.internal.get("answer_kinds"))
     components = as_components(result, where)
     step_url = links.step_url(kit, flow_cls, session)
     plan = plan_document(components, step_url, where=where, sms_link=links.sms_order(kit, flow_cls, session, call))
     # Remember which answers of this document are private, to keep them out of logs later.
     session.internal["private_inputs"] = [item["name"] for item in plan.items if item.get("private")]
+    # ... and which grammar each answer comes from, to hand the next step typed values.
+    session.internal["answer_kinds"] = answer_kinds(components)
     if plan.template is not None:
+        require_template(kit.renderer, plan.template.name, where)
         context = {"step_url": step_url, "call": call, **plan.template.context}
         template = plan.template.name
     else:
@@ -92,6 +97,7 @@ def serve_step(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSe
     (:func:`vxmlkit.trust.keep_answer`), in the same transaction as the session.
     """
     private = list(session.internal.get("private_inputs", ()))
+    outside = sys.exc_info()[1]  # an in-process caller (the simulator) may be handling its own
     document: str | None = None
     failed_as = "error"
     try:
@@ -107,10 +113,11 @@ def serve_step(kit: VxmlKit, links: Links, flow_cls: type[Flow], session: CallSe
             raise
         session.status, session.error = "error", str(exc)
         log.error("vxmlkit %s", exc)
-    except Exception:
+    except Exception as exc:
         # A traceback can quote input (int("4111...") fails loudly): private answers are
         # blanked out of the text that is logged and stored.
-        failure = _scrub(traceback.format_exc(), [str(inputs[name]) for name in private if name in inputs])
+        failure = _scrub(step_failure(exc, f"step {flow_cls.name}.{step}", outside),
+                         [str(inputs[name]) for name in private if name in inputs])
         session.status, session.error = "error", failure
         log.error("vxmlkit flow %r step %r failed (session %s)\n%s", flow_cls.name, step, session.id, failure)
     answer = error_document(kit, 200, failed_as) if document is None else voicexml(document)

@@ -145,13 +145,8 @@ def diagram_from_graph(graph: ExploredGraph) -> Diagram:
 
 
 def explored_diagram(app: Any, flow: str, **options: Any) -> Diagram:
-    """Explore ``flow`` of ``app`` and draw what was found.
-
-    The exploration dials a sandbox copy of ``app`` (:class:`~vxmlkit.testing.sandbox.Sandbox`):
-    drawing a served app's flow writes nothing into its store and sends no message.
-    """
+    """Explore ``flow`` of ``app`` and draw what was found (exploring writes nothing into the
+    app's store and sends no message: see :func:`vxmlkit.explore.explore_flow`)."""
     from ..explore import explore_flow
-    from ..testing.sandbox import Sandbox
 
-    with Sandbox(app) as sandbox:
-        return diagram_from_graph(explore_flow(sandbox.app, flow, **options))
+    return diagram_from_graph(explore_flow(app, flow, **options))

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
+from ..discovery import app_option, cli_app
+
 __all__ = ["diagram_command"]
 
 
 @click.command()
-@click.option("--app", "app_spec", metavar="MODULE:FACTORY", envvar="VXMLKIT_APP", default=None,
-              help="The Flask app to use, as module:factory (default: the example flows).")
+@app_option
 @click.argument("flow")
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "svg", "png"]), default=None,
               help="What to write (default: from the -o file's suffix, else mermaid).")
@@ -27,25 +28,17 @@ def diagram_command(app_spec: str | None, flow: str, fmt: str | None, output: Pa
     The flow is explored first (as `vxmlkit explore` does), so the picture shows what the flow
     really does. Mermaid text renders in GitHub and GitLab Markdown; SVG and PNG need Graphviz.
     """
+    from ..cli import _pairs
     from . import DiagramError, draw
     from .build import explored_diagram
-    from ..app import load_app
 
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = {"svg": "svg", "png": "png", "dot": "dot", "gv": "dot", "mmd": "mermaid", "md": "mermaid"}.get(suffix, "mermaid")
     if fmt == "png" and output is None and sys.stdout.isatty():
         raise click.UsageError("a PNG goes to a file: add -o FILE.png")
-    call_parameters: dict[str, str] = {}
-    for value in params:
-        key, sep, val = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{value!r} is not KEY=VALUE", param_hint="--param")
-        call_parameters[key] = val
-    try:
-        app = load_app(app_spec)
-    except LookupError as exc:
-        raise click.UsageError(str(exc)) from exc
+    call_parameters = _pairs(params, "--param")
+    app = cli_app(app_spec, ephemeral=True).app
     from ..extension import get_kit
 
     if get_kit(app).flow(flow) is None:

@@ -72,14 +72,18 @@ def explore_flow(app: Any, flow: str, *, call_parameters: Mapping[str, str] | No
                  answers: dict[str, list[str]] | None = None) -> ExploredGraph:
     """Explore the flow named ``flow`` of ``app`` (served in-process, on a store of its own)."""
     from ..extension import get_kit
+    from ..testing.sandbox import Sandbox
 
     flow_cls = get_kit(app).flow(flow)
     if flow_cls is None:
         raise LookupError(f"no flow {flow!r}; known: {', '.join(sorted(get_kit(app).flows)) or 'none'}")
     parameters = sample_parameters(flow_cls, call_parameters)
-    calls = FlowCalls(app, flow, call_parameters=parameters, phone_number=phone_number)
-    return explore(calls, flow=flow, declaration=declaration_of(flow_cls), call_parameters=parameters,
-                   phone_number=phone_number, bounds=bounds, callee_types=callee_types, answers=answers)
+    # Hundreds of calls: dialled on a private copy of the app, so that none of them lands in
+    # its store or sends a message through its gateway.
+    with Sandbox(app) as sandbox:
+        calls = FlowCalls(sandbox.app, flow, call_parameters=parameters, phone_number=phone_number)
+        return explore(calls, flow=flow, declaration=declaration_of(flow_cls), call_parameters=parameters,
+                       phone_number=phone_number, bounds=bounds, callee_types=callee_types, answers=answers)
 
 
 def explore_url(url: str, *, call_parameters: Mapping[str, str] | None = None, phone_number: str = DEFAULT_PHONE,

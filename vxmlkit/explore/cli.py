@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 
+from ..discovery import app_option, cli_app
+
 __all__ = ["explore_command"]
 
 
 @click.command("explore")
 @click.argument("target", metavar="FLOW|URL")
-@click.option("--app", "app_spec", metavar="MODULE:FACTORY", envvar="VXMLKIT_APP", default=None,
-              help="The Flask app serving FLOW (default: the example flows).")
+@app_option
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="A call parameter (repeatable); required ones not given get a sample value of their type.")
 @click.option("--phone", default="+16175550142", show_default=True, help="The number called (phone_number).")
@@ -36,7 +37,6 @@ def explore_command(target: str, app_spec: str | None, params: tuple[str, ...], 
 
     Exits with status 1 when a problem was found, 2 on a usage error.
     """
-    from ..app import load_app
     from ..cli import _pairs
     from . import Bounds, explore_flow, explore_url, graph_json, text_report
     from .explorer import DEFAULT_CALLEE_TYPES
@@ -54,8 +54,8 @@ def explore_command(target: str, app_spec: str | None, params: tuple[str, ...], 
         graph = explore_url(target, call_parameters=parameters, phone_number=phone, bounds=bounds,
                             callee_types=kinds, answers=extra)
     else:
+        app = cli_app(app_spec, ephemeral=True, quiet=as_json).app
         try:
-            app = load_app(app_spec)
             graph = explore_flow(app, target, call_parameters=parameters, phone_number=phone, bounds=bounds,
                                  callee_types=kinds, answers=extra)
         except LookupError as exc:

@@ -298,21 +298,19 @@ def _isolated(kit: Any) -> Iterator[None]:
     from ..store import open_store
 
     app = kit.app
-    previous_store = kit.store
     saved = {key: app.config.get(key) for key in ("VXMLKIT_STRICT_DOCUMENTS", "PROPAGATE_EXCEPTIONS")}
     logger = logging.getLogger("vxmlkit")
     level = logger.level
     store = open_store("sqlite://")
-    kit.use_store(store)
     app.config["VXMLKIT_STRICT_DOCUMENTS"] = True
     app.config["PROPAGATE_EXCEPTIONS"] = True
     logger.setLevel(logging.CRITICAL)
     try:
-        yield
+        with kit.borrowed_store(store):
+            yield
     finally:
         logger.setLevel(level)
         app.config.update(saved)
-        kit.use_store(previous_store)
         store.close()
 
 

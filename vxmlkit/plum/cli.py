@@ -2,8 +2,8 @@
 
 Credentials come from the Flask app's config, then the environment (as every setting:
 :mod:`vxmlkit.settings`):
-``VXMLKIT_PLUM_LOGIN``, ``VXMLKIT_PLUM_PIN``, ``VXMLKIT_PLUM_OUTBOUND_URL`` (the base URL that
-holds webservice/queuecall.php), ``VXMLKIT_PLUM_RETRY_FIELD`` (max_retries or max_retry),
+``VXMLKIT_PLUM_LOGIN``, ``VXMLKIT_PLUM_PIN``, ``VXMLKIT_PLUM_OUTBOUND_URL`` (the host, or the webservice/
+folder that holds queuecall.php), ``VXMLKIT_PLUM_RETRY_FIELD`` (max_retries or max_retry),
 ``VXMLKIT_PLUM_SCHEDULER_TOKEN`` and ``VXMLKIT_PUBLIC_URL`` (where Plum reaches this
 deployment). They are never echoed or logged.
 
@@ -27,6 +27,7 @@ from vxmlkit.plum import rules
 from vxmlkit.plum.csvfile import BadRow, read_campaign_csv
 from vxmlkit.plum.errors import CallListError, OutboundError, RuleViolation
 from vxmlkit.plum.models import QueuedCall, QueuedCampaign
+from vxmlkit.discovery import app_option
 from vxmlkit.plum.outbound import DEFAULT_OUTBOUND_URL, OutboundClient
 from vxmlkit.plum.scheduler import DEFAULT_SCHEDULER_URL, SchedulerClient
 from vxmlkit.plum.transport import ProgressCallback
@@ -221,12 +222,9 @@ class _UploadBar:
 
 
 def _load_app_and_settings(app_spec: str | None) -> tuple[Any, PlumSettings]:
-    from vxmlkit.app import load_app
+    from vxmlkit.discovery import cli_app
 
-    try:
-        app = load_app(app_spec)
-    except LookupError as error:
-        raise click.UsageError(str(error)) from None
+    app = cli_app(app_spec).app
     return app, PlumSettings.load(os.environ, app.config)
 
 
@@ -306,8 +304,7 @@ def _fail(error: Exception) -> click.ClickException:
     return click.ClickException(str(error))
 
 
-_app_option = click.option("--app", "app_spec", default=None, metavar="MODULE:FACTORY", envvar="VXMLKIT_APP",
-                           help="The vxmlkit Flask app (default: the example flows).")
+_app_option = app_option
 _retries_option = click.option("--retries", type=int, default=None, help="Retries after a failed attempt (0-10).")
 _interval_option = click.option("--retry-interval", type=int, default=None, help="Seconds between retries (60-172800).")
 _at_option = click.option("--at", default=None, help='When to start: a UNIX time or Plum natural text ("+1 hour").')

@@ -129,8 +129,10 @@ class PreparedCampaign:
 class OutboundClient:
     """Client for Plum DEV's outbound web services.
 
-    ``base_url`` is the address that holds ``webservice/queuecall.php`` (other hosts, such as
-    the UK one or a turnkey server's ``http://host/outbound``, are settings too).
+    ``base_url`` is the host that holds ``webservice/queuecall.php`` or that folder itself
+    (``https://outbound.plumvoice.com`` and ``https://outbound.plumvoice.com/webservice/`` are
+    the same setting; other hosts, such as the UK one or a turnkey server's
+    ``http://host/outbound``, are settings too).
     ``retry_field`` is the form name of the retry count: ``max_retries`` (older pages) or
     ``max_retry`` (newest reference). The login and PIN never appear in reprs, logs or
     exception messages.
@@ -147,7 +149,7 @@ class OutboundClient:
     ) -> None:
         self._login = rules.check_text("login", login, required=True)
         self._pin = rules.check_text("pin", pin, required=True)
-        self.base_url = rules.check_url("base_url", base_url, limit=2048).rstrip("/")
+        self.base_url = rules.service_root(rules.check_url("base_url", base_url, limit=2048), "webservice")
         if retry_field not in rules.RETRY_FIELDS:
             raise RuleViolation("retry_field", f"must be one of {', '.join(rules.RETRY_FIELDS)} (got {retry_field!r})")
         self.retry_field = retry_field

@@ -64,6 +64,19 @@ def check_url(field: str, value: object, *, limit: int | None = None) -> str:
     return url
 
 
+def service_root(url: str, folder: str) -> str:
+    """``url`` without a trailing ``/<folder>`` and slash: the host (or turnkey path) a service
+    lives under, whether the setting names the host or the service's folder.
+
+    ``service_root("https://outbound.plumvoice.com/webservice/", "webservice")`` and
+    ``service_root("https://outbound.plumvoice.com", "webservice")`` both give
+    ``https://outbound.plumvoice.com``.
+    """
+    root = url.strip().rstrip("/")
+    suffix = "/" + folder.strip("/")
+    return root[: -len(suffix)] if root.endswith(suffix) else root
+
+
 def check_phone_number(value: object, field: str = "phone_number") -> str:
     """Check a number to dial and return it unchanged.
 

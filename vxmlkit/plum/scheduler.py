@@ -102,6 +102,9 @@ def _id(field: str, value: object) -> int:
 class SchedulerClient:
     """Client for the Call Scheduling and Pacing API (``<base_url>/schedules`` ...).
 
+    ``base_url`` is the API's folder (``https://scheduler.plumvoice.com/api``) or its host
+    (``https://scheduler.plumvoice.com``): both reach ``/api/schedules``.
+
     ``update_method`` is ``"PATCH"`` or ``"PUT"`` (the API treats both alike). The token never
     appears in reprs, logs or exception messages.
     """
@@ -115,7 +118,7 @@ class SchedulerClient:
         update_method: str = "PATCH",
     ) -> None:
         self._token = rules.check_text("token", token, required=True, limit=4096)
-        self.base_url = rules.check_url("base_url", base_url, limit=2048).rstrip("/")
+        self.base_url = rules.service_root(rules.check_url("base_url", base_url, limit=2048), "api") + "/api"
         if update_method not in ("PATCH", "PUT"):
             raise RuleViolation("update_method", f"must be PATCH or PUT (got {update_method!r})")
         self.update_method = update_method

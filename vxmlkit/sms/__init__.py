@@ -51,7 +51,7 @@ from vxmlkit.sms.records import (
     update_status,
 )
 from vxmlkit.sms.segments import DEFAULT_MAX_LENGTH, check_text, count_segments, encoding_of
-from vxmlkit.sms.send import send_and_record
+from vxmlkit.sms.send import record_refused, send_and_record
 
 __all__ = [
     "SmsMessage",
@@ -98,5 +98,6 @@ __all__ = [
     "get_message",
     "list_messages",
     "update_status",
+    "record_refused",
     "send_and_record",
 ]

@@ -1,7 +1,8 @@
 """``vxmlkit sms send`` and ``vxmlkit outbox``: check a gateway set-up, read the outbox.
 
-Settings come from the environment (see :mod:`vxmlkit.sms.gateways.config`); the store from
-``VXMLKIT_DATABASE_URL``, else ``./instance/vxmlkit.sqlite3``.
+Both take ``--app`` (see :mod:`vxmlkit.discovery`): the store is the app's
+(``VXMLKIT_DATABASE_URL``, by default ``vxmlkit.sqlite3`` in its instance folder), and the
+gateway settings come from the environment, then the app's config.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import datetime as dt
 
 import click
 
+from vxmlkit.discovery import app_option, cli_app, existing_store
 from vxmlkit.sms.gateways.config import gateway_from_config, sms_settings
 from vxmlkit.sms.models import (
     STATUSES,
@@ -24,16 +26,9 @@ from vxmlkit.sms.records import list_messages
 from vxmlkit.sms.segments import check_text
 from vxmlkit.sms.send import send_and_record
 from vxmlkit.settings import Settings
-from vxmlkit.store import Store, StoreError, open_store, store_options
+from vxmlkit.store import StoreError
 
-__all__ = ["sms_group", "outbox_command", "DEFAULT_DATABASE"]
-
-DEFAULT_DATABASE = "./instance/vxmlkit.sqlite3"
-
-
-def _store() -> Store:
-    settings = Settings()
-    return open_store(settings["VXMLKIT_DATABASE_URL"] or DEFAULT_DATABASE, **store_options(settings))
+__all__ = ["sms_group", "outbox_command"]
 
 
 @click.group("sms")
@@ -42,15 +37,19 @@ def sms_group() -> None:
 
 
 @sms_group.command("send")
+@app_option
 @click.argument("to")
 @click.argument("text")
 @click.option("--sender", default=None, help="Sender number (default: VXMLKIT_SMS_SENDER).")
-def send_command(to: str, text: str, sender: str | None) -> None:
+def send_command(app_spec: str | None, to: str, text: str, sender: str | None) -> None:
     """Send TEXT to the phone number TO and print the outcome: id, status, segments."""
-    config = Settings()
+    from vxmlkit.extension import get_kit
+
     try:
+        app = cli_app(app_spec).app
+        config = Settings(app.config)
         settings = sms_settings(config)
-        store = _store()
+        store = get_kit(app).store
         gateway = gateway_from_config(config, store)
         recipient = normalise_recipient(to, settings.default_region)
         sender = sender or settings.sender
@@ -73,12 +72,13 @@ def send_command(to: str, text: str, sender: str | None) -> None:
 
 
 @click.command("outbox")
+@app_option
 @click.option("--flow", default=None, help="Only this flow's messages.")
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only messages in this status.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many.")
-def outbox_command(flow: str | None, status: str | None, limit: int) -> None:
-    """List stored text messages, newest first, one line each."""
-    messages = list_messages(_store(), flow=flow, status=status, limit=limit)
+def outbox_command(app_spec: str | None, flow: str | None, status: str | None, limit: int) -> None:
+    """List the text messages in the app's store, newest first, one line each."""
+    messages = list_messages(existing_store(cli_app(app_spec)), flow=flow, status=status, limit=limit)
     if not messages:
         click.echo("no messages")
         return

@@ -212,13 +212,17 @@ def get_message(store: Store, record_id: str) -> StoredSms | None:
 
 
 def list_messages(
-    store: Store, *, flow: str | None = None, status: str | None = None, limit: int = 50
+    store: Store, *, flow: str | None = None, status: str | None = None, limit: int = 50,
+    call_session: str | None = None,
 ) -> list[StoredSms]:
-    """Stored messages, newest first, optionally only one flow's and/or one status."""
+    """Stored messages, newest first, optionally only one flow's, one status's, one call's."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
     clauses: list[str] = []
     params: list[object] = []
+    if call_session is not None:
+        clauses.append("call_session = ?")
+        params.append(call_session)
     if flow is not None:
         clauses.append("flow = ?")
         params.append(flow)

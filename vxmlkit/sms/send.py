@@ -7,7 +7,7 @@ from vxmlkit.sms.models import SmsError, SmsMessage
 from vxmlkit.sms.records import StoredSms, claim_message, get_message, record_outcome
 from vxmlkit.store import Store
 
-__all__ = ["send_and_record"]
+__all__ = ["send_and_record", "record_refused"]
 
 
 def send_and_record(store: Store, gateway: SmsGateway, message: SmsMessage) -> StoredSms:
@@ -32,3 +32,11 @@ def send_and_record(store: Store, gateway: SmsGateway, message: SmsMessage) -> S
     except SmsError as error:
         return record_outcome(store, stored.id, message, error)
     return record_outcome(store, stored.id, message, result)
+
+
+def record_refused(store: Store, message: SmsMessage, error: SmsError, *, gateway: str) -> StoredSms:
+    """Store ``message`` as ``failed`` with ``error`` without sending it (an invalid recipient,
+    a text too long), so that it is listed with the messages that were sent, as the call's
+    attempt to send it."""
+    stored, owner = claim_message(store, message, gateway=gateway)
+    return record_outcome(store, stored.id, message, error) if owner else stored

@@ -108,8 +108,9 @@ class Store(ABC):
         """Run one statement on its own (committed when it returns): its rows and rowcount."""
 
     @abstractmethod
-    def _begin(self, *, durable: bool) -> Any:
-        """A context manager around one transaction, yielding the raw connection."""
+    def _begin(self, *, durable: bool, write: bool = True) -> Any:
+        """A context manager around one transaction, yielding the raw connection. ``write``:
+        the transaction writes (SQLite takes the write lock up front); else it only reads."""
 
     def _translate(self, sql: str) -> str:
         """``sql`` in the driver's placeholder style (``?`` and ``:name`` as written)."""
@@ -188,9 +189,9 @@ class Store(ABC):
             yield tx
 
     @contextmanager
-    def raw_transaction(self, *, durable: bool = True) -> Iterator[Transaction]:
+    def raw_transaction(self, *, durable: bool = True, write: bool = True) -> Iterator[Transaction]:
         """A transaction without the schema check (for the schema's own reads and upgrade)."""
-        with self._begin(durable=durable) as conn:
+        with self._begin(durable=durable, write=write) as conn:
             yield Transaction(conn, self._translate)
 
     def ping(self) -> None:

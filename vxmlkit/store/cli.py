@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from ..discovery import app_option
+from ..settings import Settings
 from . import Store, StoreError, StoreUnavailable, open_store, store_options
 from .retention import DEFAULT_RETENTION_DAYS, purge
 from ..settings import Settings
@@ -22,8 +24,7 @@ from .schema import LATEST, status, upgrade
 
 __all__ = ["db_group", "purge_command", "parse_age"]
 
-_APP = click.option("--app", "app_spec", metavar="MODULE:FACTORY", envvar="VXMLKIT_APP", default=None,
-                    help="The app whose store to use (default: the example flows).")
+_APP = app_option
 _URL = click.option("--database-url", envvar="VXMLKIT_DATABASE_URL", default=None, metavar="URL",
                     help="The database (default: VXMLKIT_DATABASE_URL, else the app's store).")
 
@@ -43,20 +44,19 @@ def _open(database_url: str | None, app_spec: str | None) -> tuple[Store, Mappin
     if database_url:
         settings = Settings()
         return open_store(database_url, **store_options(settings)), settings
-    from ..app import load_app
+    from ..discovery import cli_app
     from ..extension import get_kit
 
-    # Loading the app checks its schema and says when it is old: that is why we are here.
+    # Opening the app's store checks its schema and says when it is old: that is why we are here.
     logger = logging.getLogger("vxmlkit")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
-        app = load_app(app_spec)
-    except LookupError as exc:
-        raise click.UsageError(str(exc)) from exc
+        app = cli_app(app_spec).app
+        store = get_kit(app).store
     finally:
         logger.setLevel(level)
-    return get_kit(app).store, app.config
+    return store, app.config
 
 
 @click.group("db")

@@ -103,7 +103,7 @@ class PostgreSQLStore(Store):
             return rows, cursor.rowcount
 
     @contextmanager
-    def _begin(self, *, durable: bool) -> Iterator[Any]:
+    def _begin(self, *, durable: bool, write: bool = True) -> Iterator[Any]:
         # Commits wait for the disk unless the server says otherwise (synchronous_commit).
         with self._errors(), self._get_pool().connection() as conn, conn.transaction():
             yield conn

@@ -220,8 +220,8 @@ def _read(store: Store, tx: Transaction) -> SchemaStatus:
 
 
 def status(store: Store) -> SchemaStatus:
-    """Where the store's schema stands (reads only)."""
-    with store.raw_transaction() as tx:
+    """Where the store's schema stands (reads only: no lock taken, none waited for)."""
+    with store.raw_transaction(durable=False, write=False) as tx:
         return _read(store, tx)
 
 

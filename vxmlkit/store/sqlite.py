@@ -171,12 +171,13 @@ class SQLiteStore(Store):
         return self._retry(run)
 
     @contextmanager
-    def _begin(self, *, durable: bool) -> Iterator[sqlite3.Connection]:
+    def _begin(self, *, durable: bool, write: bool = True) -> Iterator[sqlite3.Connection]:
         conn = self.connect()
         if durable:
             conn.execute("PRAGMA synchronous = FULL")
         try:
-            self._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+            # A reader in WAL mode waits for no writer: only a writer takes the lock up front.
+            self._retry(lambda: conn.execute("BEGIN IMMEDIATE" if write else "BEGIN"))
             try:
                 yield conn
             except BaseException:

@@ -29,6 +29,7 @@ def _updating() -> bool:
 
 def assert_transcript(call: Call, path: str | os.PathLike[str]) -> None:
     """Compare ``call.transcript`` with the file at ``path`` (or write it when updating)."""
+    __tracebackhide__ = True
     target = Path(path)
     if not target.is_absolute():
         target = (base_folder or Path.cwd()) / target

@@ -117,10 +117,9 @@ def simulator(vxml_app: Any, tmp_path: Path) -> Iterator[Any]:
     from .simulator import Simulator
 
     kit = get_kit(vxml_app)
-    previous = kit.store
-    kit.use_store(open_store(f"sqlite:///{tmp_path / 'vxmlkit-simulator.sqlite3'}"))
+    store = open_store(f"sqlite:///{tmp_path / 'vxmlkit-simulator.sqlite3'}")
     try:
-        yield Simulator(vxml_app)
+        with kit.borrowed_store(store):
+            yield Simulator(vxml_app)
     finally:
-        kit.store.close()
-        kit.use_store(previous)
+        store.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -47,6 +47,16 @@ class SentMessage:
 
 def _normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+def _matches(expected: str | re.Pattern[str], heard: list[str]) -> bool:
+    """Whether ``expected`` is in one of the prompts ``heard`` or in them joined (case- and
+    whitespace-insensitively for text)."""
+    joined = " ".join(heard)
+    if isinstance(expected, re.Pattern):
+        return any(expected.search(p) for p in heard) or expected.search(joined) is not None
+    wanted = _normalise(expected)
+    return any(wanted in _normalise(p) for p in heard) or wanted in _normalise(joined)
 
 
 def _local_url(url: str) -> str:
@@ -88,6 +98,7 @@ class Call:
     # -- the caller's actions ------------------------------------------------------------------
 
     def _give(self, given: Input, action: str) -> Call:
+        __tracebackhide__ = True
         if self.session.ended is not None:
             raise AssertionError(f"cannot {action}: the call has ended ({self._how_it_ended()})\n{self._context()}")
         if self.session.waiting is None:
@@ -100,26 +111,32 @@ class Call:
 
     def press(self, keys: str) -> Call:
         """Press keys (``"1"``, ``"4111111111111111#"``) and run to the next wait or the end."""
+        __tracebackhide__ = True
         return self._give(Input.dtmf(keys), f"press {keys!r}")
 
     def say(self, text: str) -> Call:
         """Speak ``text`` and run to the next wait or the end."""
+        __tracebackhide__ = True
         return self._give(Input.speech(text), f"say {text!r}")
 
     def silence(self) -> Call:
         """Say nothing until the timeout (noinput)."""
+        __tracebackhide__ = True
         return self._give(Input.noinput(), "stay silent")
 
     def nomatch(self) -> Call:
         """Answer with something no grammar matches (nomatch)."""
+        __tracebackhide__ = True
         return self._give(Input.nomatch(), "answer out of grammar")
 
     def record(self, seconds: float = 2.0) -> Call:
         """Speak into a recording of ``seconds`` (when the call is recording)."""
+        __tracebackhide__ = True
         return self._give(Input.recording(seconds), "record")
 
     def transfer_ends(self, outcome: str = "far_end_disconnect") -> Call:
         """End the transfer the call is making: busy, noanswer, far_end_disconnect ..."""
+        __tracebackhide__ = True
         return self._give(Input.transfer(outcome), f"end the transfer with {outcome!r}")
 
     def hang_up(self) -> Call:
@@ -146,18 +163,28 @@ class Call:
         A string matches case- and whitespace-insensitively anywhere in one prompt or in the
         prompts joined; a compiled regex is searched the same way.
         """
+        __tracebackhide__ = True
         heard = self.heard
-        joined = " ".join(heard)
-        if isinstance(expected, re.Pattern):
-            found = any(expected.search(p) for p in heard) or expected.search(joined) is not None
-            shown = f"/{expected.pattern}/"
-        else:
-            wanted = _normalise(expected)
-            found = any(wanted in _normalise(p) for p in heard) or wanted in _normalise(joined)
-            shown = repr(expected)
-        if not found:
-            raise AssertionError(f"the caller did not hear {shown}\n{self._context()}")
+        shown = f"/{expected.pattern}/" if isinstance(expected, re.Pattern) else repr(expected)
+        if not _matches(expected, heard):
+            earlier = self._heard_earlier(expected)
+            raise AssertionError(f"the caller did not hear {shown} since the last input{earlier}\n{self._context()}")
         return self
+
+    def _heard_earlier(self, expected: str | re.Pattern[str]) -> str:
+        """Where ``expected`` was heard before the last input, as a clause of a message ('' if never)."""
+        heard: list[str] = []
+        after = "the start of the call"
+        last_match = ""
+        for entry in self.session.transcript:
+            if entry.kind == "heard":
+                heard.append(entry.text)
+            elif entry.kind == "input":
+                if heard and _matches(expected, heard):
+                    last_match = f"; it was heard earlier, after {after}, before {_input_line(entry.text, entry.data)}"
+                heard = []
+                after = _input_line(entry.text, entry.data)
+        return last_match
 
     @property
     def audio(self) -> list[AudioClip]:
@@ -176,6 +203,7 @@ class Call:
 
     def does_not_hear(self, unexpected: str) -> Call:
         """Assert the caller did not hear ``unexpected`` since the last input."""
+        __tracebackhide__ = True
         if _normalise(unexpected) in _normalise(" ".join(self.heard)):
             raise AssertionError(f"the caller heard {unexpected!r}\n{self._context()}")
         return self
@@ -187,15 +215,17 @@ class Call:
 
     def hangs_up(self) -> Call:
         """Assert the app ended the call (a disconnect or an exit), not an error or the caller."""
-        if self.session.ended not in ("disconnect", "exit"):
-            raise AssertionError(f"expected the app to end the call, but {self._how_it_ended()}\n{self._context()}")
+        __tracebackhide__ = True
         failure = self.failure
         if failure:
-            raise AssertionError(f"the call ended, but a step failed:\n{failure}\n{self._context()}")
+            raise AssertionError(f"the call ended because a {failure}\n{self._context(failure=False)}")
+        if self.session.ended not in ("disconnect", "exit"):
+            raise AssertionError(f"expected the app to end the call, but {self._how_it_ended()}\n{self._context()}")
         return self
 
     def transferred_to(self, number: str) -> Call:
         """Assert the call was transferred to ``number`` (``+1617...`` or a tel:/sip: URI)."""
+        __tracebackhide__ = True
         actual = self.session.transferred_to
         wanted = number if ":" in number else f"tel:{number}"
         if actual is None or actual.removeprefix("tel:") != wanted.removeprefix("tel:"):
@@ -226,22 +256,35 @@ class Call:
 
     @property
     def sms(self) -> list[SentMessage]:
-        """The text messages this call sent, oldest first."""
+        """The text messages this call sent or tried to send, oldest first: a message refused
+        before it reached the gateway (an invalid recipient) or failed there (a gateway
+        error) is here too, with ``status`` ``failed`` and the ``error``."""
+        from ..sms.records import list_messages
+
         session = self._stored_session()
         if session is None:
             return []
-        return [
-            SentMessage(to=s.message.to, sender=s.message.sender, text=s.message.text, status=s.status,
-                        error=s.error, private=s.message.private)
-            for s in self._simulator.outbox.sent if s.message.call_session == session.id
-        ]
+        handed = {(s.message.step, s.message.attempt): s for s in self._simulator.outbox.sent
+                  if s.message.call_session == session.id}
+        out: list[SentMessage] = []
+        for row in reversed(list_messages(self._simulator.kit.store, call_session=session.id, limit=10_000)):
+            sent = handed.get((row.step, row.attempt))
+            if sent is not None:  # the gateway has the whole message, also a private one
+                out.append(SentMessage(to=sent.message.to, sender=sent.message.sender, text=sent.message.text,
+                                       status=row.status, error=row.error or sent.error, private=sent.message.private))
+            else:
+                out.append(SentMessage(to=row.recipient, sender=row.sender, text=row.body or "", status=row.status,
+                                       error=row.error, private=row.private))
+        return out
 
     @property
     def transcript(self) -> Transcript:
-        """The call as readable, stable text (heard / pressed / said / fetched / sms / ended)."""
+        """The call as readable, stable text (heard / pressed / said / fetched / sms / transfer /
+        ended), in the order the caller lives it: prompts queued before a fetch or a transfer
+        come before it."""
         lines: list[str] = []
         messages = iter(self.sms)
-        for entry in self.session.transcript:
+        for entry in _caller_order(self.session.transcript):
             kind, data = entry.kind, entry.data
             if kind == "heard":
                 lines.append(f"heard: {entry.text}")
@@ -250,12 +293,10 @@ class Call:
             elif kind == "fetched":
                 url = data.get("url", "")
                 lines.append(f"fetched: {data.get('method', 'GET')} {_local_url(url)}")
-                if "/sms/" in url:
+                if "/sms/" in _local_url(url):
                     message = next(messages, None)
                     if message is not None:
-                        # A private message stays out of transcripts (and golden files); call.sms has it.
-                        text = f"(private message, {len(message.text)} characters)" if message.private else message.text
-                        lines.append(f"sms: to {message.to}: {text} ({message.status})")
+                        lines.append(_sms_line(message))
             elif kind == "audio":
                 outcome = "played" if data.get("answered") else "did not answer"
                 fallback = f" (fallback: {data['fallback']})" if data.get("fallback") else ""
@@ -283,12 +324,12 @@ class Call:
             how += f" to {s.transferred_to}"
         return how
 
-    def _context(self) -> str:
+    def _context(self, *, failure: bool = True) -> str:
         heard = self.heard
         lines = ["heard since the last input:"]
         lines += [f"  {p!r}" for p in heard] or ["  (nothing)"]
         lines.append(self._how_it_ended())
-        failure = self.failure
+        failure = failure and self.failure
         if failure:
             lines.append("the flow failed:")
             lines.append(failure.rstrip())
@@ -296,6 +337,43 @@ class Call:
 
     def __repr__(self) -> str:
         return f"<vxmlkit.testing.Call {self.flow} {self._how_it_ended()}>"
+
+
+def _sms_line(message: SentMessage) -> str:
+    # A private message stays out of transcripts (and golden files); call.sms has it.
+    text = f"(private message, {len(message.text)} characters)" if message.private else message.text
+    outcome = f"{message.status}: {message.error}" if message.error else message.status
+    return f"sms: to {message.to}: {text} ({outcome})"
+
+
+def _caller_order(entries: Sequence[Any]) -> list[Any]:
+    """The interpreter's notes in the order the caller lives them.
+
+    The interpreter notes a prompt as heard when it plays the prompt queue, at the next wait;
+    prompts queued before a fetch (its ``queued`` count) or a transfer were heard before it,
+    so they are moved in front of it.
+    """
+    out: list[Any] = []
+    moved: set[int] = set()
+    for index, entry in enumerate(entries):
+        if entry.kind == "heard":
+            if index not in moved:
+                out.append(entry)
+            continue
+        wanted = entry.data.get("queued", 0) if entry.kind == "fetched" else -1 if entry.kind == "transfer" else 0
+        later = index + 1
+        while wanted and later < len(entries):
+            after = entries[later]
+            if after.kind == "input" or (wanted < 0 and after.kind != "heard"):
+                break
+            if after.kind == "heard":
+                if later not in moved:
+                    out.append(after)
+                    moved.add(later)
+                wanted -= 1 if wanted > 0 else 0
+            later += 1
+        out.append(entry)
+    return out
 
 
 def _input_line(text: str, data: Mapping[str, Any]) -> str:

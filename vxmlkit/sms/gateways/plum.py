@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from vxmlkit.redaction import basic_credentials
 from vxmlkit.sms.gateways.base import error_from_text, field, log_outcome, provider_text, require_id, resolve_sender
+from vxmlkit.plum.rules import service_root
 from vxmlkit.sms.http import HttpAnswer, http_request, safe_url
 from vxmlkit.sms.models import (
     AuthenticationError,
@@ -52,7 +53,7 @@ class PlumSmsGateway:
     """Sends through Plum DEV's ``queue.json``.
 
     ``base_url`` is the hosting host that holds ``/ws/sms/queue.json`` (for example
-    ``https://hosting.plumvoice.com``); ``sender`` is the default SMS-enabled number of the
+    ``https://hosting.plumvoice.com``) or that folder (``https://hosting.plumvoice.com/ws/sms/``); ``sender`` is the default SMS-enabled number of the
     account; ``result_url`` the default delivery-status URL (a message's own
     ``delivery_report_url`` wins).
     """
@@ -73,7 +74,7 @@ class PlumSmsGateway:
     ) -> None:
         self.login = login
         self._password = password
-        self.url = base_url.rstrip("/") + "/ws/sms/queue.json"
+        self.url = service_root(base_url, "ws/sms") + "/ws/sms/queue.json"
         self.timeout = timeout
         self.result_url = result_url
         self.sender = sender
