@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -18,10 +19,12 @@ from typing import Any
 
 from .base import Params, Row, Store, StoreError, StoreUnavailable, Transaction, redact_url
 
-__all__ = ["PostgreSQLStore", "DEFAULT_POOL_SIZE"]
+__all__ = ["PostgreSQLStore", "DEFAULT_POOL_SIZE", "OUTAGE_WAIT"]
 
 #: Connections per process at most (a sync gunicorn worker needs one; threads need more).
 DEFAULT_POOL_SIZE = 4
+#: Seconds a request waits for a connection while the server is known to be down.
+OUTAGE_WAIT = 0.25
 #: Any 64-bit number: the advisory lock that serialises schema upgrades across hosts.
 _UPGRADE_LOCK = 0x76786D6C6B6974
 
@@ -53,6 +56,8 @@ class PostgreSQLStore(Store):
         if int(pool_size) < 1:
             raise StoreError(f"the pool size must be at least 1, not {pool_size}")
         self.pool_size = int(pool_size)
+        #: ``time.monotonic()`` of the failure that began an outage, or None while the server answers.
+        self.down_since: float | None = None
         self._pool: Any = None
         self._pool_pid: int | None = None
         self._pool_lock = threading.Lock()
@@ -82,22 +87,45 @@ class PostgreSQLStore(Store):
                 self._pool_pid = pid
         return self._pool
 
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Connection failures, a server going away and pool timeouts as StoreUnavailable."""
+    def connection_wait(self) -> float:
+        """Seconds a request waits for a connection: the full timeout while the server answers,
+        a short one during an outage. A sync worker that waited the full timeout for every
+        request of an outage would fall behind and leave callers in silence; the pool keeps
+        reconnecting meanwhile, and the first connection it gets ends the outage."""
+        return self.timeout if self.down_since is None else min(self.timeout, OUTAGE_WAIT)
+
+    def _server_answers(self) -> bool:
+        """Whether a new connection can be made now: tells an outage from a busy pool or a
+        failed statement, which must not shorten anyone's wait."""
         import psycopg
 
         try:
-            yield
+            psycopg.connect(self.url, connect_timeout=1).close()
+        except psycopg.Error:
+            return False
+        return True
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """A pooled connection; connection failures, a server going away and pool timeouts
+        raise StoreUnavailable."""
+        import psycopg
+
+        try:
+            with self._get_pool().connection(timeout=self.connection_wait()) as conn:
+                self.down_since = None
+                yield conn
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             # PoolTimeout, AdminShutdown, a lost connection, a deadlock: all "try again".
+            if self.down_since is None and not self._server_answers():
+                self.down_since = time.monotonic()
             raise StoreUnavailable(f"PostgreSQL at {redact_url(self.url)} does not answer: {exc}") from exc
 
     def _translate(self, sql: str) -> str:
         return _pyformat(sql)
 
     def _run(self, sql: str, params: Params, *, fetch: bool) -> tuple[list[Row], int]:
-        with self._errors(), self._get_pool().connection() as conn:
+        with self._connection() as conn:
             cursor = conn.execute(_pyformat(sql), params)
             rows = cursor.fetchall() if fetch and cursor.description is not None else []
             return rows, cursor.rowcount
@@ -105,7 +133,7 @@ class PostgreSQLStore(Store):
     @contextmanager
     def _begin(self, *, durable: bool, write: bool = True) -> Iterator[Any]:
         # Commits wait for the disk unless the server says otherwise (synchronous_commit).
-        with self._errors(), self._get_pool().connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             yield conn
 
     def lock_for_upgrade(self, tx: Transaction) -> None:
