@@ -82,7 +82,7 @@ def diagram_from_graph(graph: ExploredGraph) -> Diagram:
     for step in steps:
         diagram.node(f"step:{step}", "step", captions.get(step, (0, ""))[1])
 
-    def node_of(node: str, edge: ExploredEdge) -> str | None:
+    def node_of(node: str) -> str | None:
         if node == DIAL:
             return None
         if node in graph.states:
@@ -107,10 +107,10 @@ def diagram_from_graph(graph: ExploredGraph) -> Diagram:
         return None
 
     for edge in graph.edges:
-        target = node_of(edge.target, edge)
+        target = node_of(edge.target)
         if target is None:
             continue
-        source = node_of(edge.source, edge)
+        source = node_of(edge.source)
         hops = [f"step:{name}" for name in edge.steps]
         chain = ([source] if source else []) + hops
         # The target is reached from the last step run; drop repeats (a step that re-asks itself).

@@ -45,7 +45,7 @@ class Edge:
     def label(self) -> str:
         # Causes that end the same way read once: "silence, nomatch · no more tries".
         by_outcome: dict[str, list[str]] = {}
-        for label in _grouped(self.labels):
+        for label in self.labels:
             cause, _, outcome = label.partition(" · ")
             by_outcome.setdefault(outcome, []).append(cause)
         return ", ".join(
@@ -75,22 +75,3 @@ class Diagram:
         edge = self.edges.setdefault((source, target), Edge(source, target))
         if label and label not in edge.labels:
             edge.labels.append(label)
-
-
-_COUNTED = re.compile(r"^(noinput|nomatch)(?: (\d+))?$")
-
-
-def _grouped(labels: list[str]) -> list[str]:
-    """Labels with an escalation ladder folded: ``noinput 1, noinput 2`` reads ``noinput ×2``."""
-    counts: dict[str, int] = {}
-    out: list[str] = []
-    for label in labels:
-        match = _COUNTED.match(label)
-        if match:
-            event = match.group(1)
-            if event not in counts:
-                out.append(event)
-            counts[event] = counts.get(event, 0) + 1
-        else:
-            out.append(label)
-    return [f"{label} ×{counts[label]}" if counts.get(label, 1) > 1 else label for label in out]
